@@ -1,0 +1,52 @@
+// The contract every connector (ssh, local, chroot) fulfils: run commands, move files.
+import type { Readable } from "node:stream";
+
+export interface ExecOptions {
+  /** Data written to the command's stdin, then stdin is closed. */
+  stdin?: string | Buffer | Readable;
+  /** Kill the command (and fail) after this many milliseconds. */
+  timeoutMs?: number;
+  /** Refuse output beyond this many bytes per stream (default 64 MiB). */
+  maxOutputBytes?: number;
+  /** Called with each stdout chunk as it arrives (progress, streaming). */
+  onStdout?: (chunk: Buffer) => void;
+  onStderr?: (chunk: Buffer) => void;
+  /** Abort the command (closes the channel). */
+  signal?: AbortSignal;
+}
+
+export interface ExecResult {
+  stdout: string;
+  stderr: string;
+  /** Exit status; null when the command died from a signal or the channel closed without one. */
+  exitCode: number | null;
+  signal?: string;
+  /** Raw stdout bytes (for binary output). */
+  stdoutBytes: Buffer;
+}
+
+export interface UploadOptions {
+  mode?: number;
+}
+
+export interface ConnectorStats {
+  /** Exec channels (or local processes) opened so far. */
+  execs: number;
+  /** File transfers so far. */
+  transfers: number;
+}
+
+export interface Connector {
+  readonly kind: "ssh" | "local" | "chroot";
+  /** Human-readable target, e.g. "root@10.0.0.2:22". */
+  readonly target: string;
+  readonly stats: ConnectorStats;
+  connect(): Promise<void>;
+  /** Run one POSIX sh command line. Never throws for a non-zero exit: look at exitCode. */
+  exec(command: string, options?: ExecOptions): Promise<ExecResult>;
+  /** Write bytes (or a local file/stream) to a remote path, replacing it. Not atomic: operations rename. */
+  upload(source: Buffer | string | Readable, remotePath: string, options?: UploadOptions): Promise<void>;
+  /** Read a remote file's bytes. */
+  download(remotePath: string): Promise<Buffer>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,77 @@
+// Errors that carry what a user needs: which host, which step, which command, exit code, stderr, what to do next.
+
+export interface PineErrorDetails {
+  host?: string;
+  step?: string;
+  command?: string;
+  exitCode?: number | null;
+  stderr?: string;
+  hint?: string;
+  cause?: unknown;
+}
+
+export class PineError extends Error {
+  readonly host?: string;
+  readonly step?: string;
+  readonly command?: string;
+  readonly exitCode?: number | null;
+  readonly stderr?: string;
+  readonly hint?: string;
+
+  constructor(message: string, details: PineErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = "PineError";
+    this.host = details.host;
+    this.step = details.step;
+    this.command = details.command;
+    this.exitCode = details.exitCode;
+    this.stderr = details.stderr;
+    this.hint = details.hint;
+  }
+
+  /** A multi-line message for people: what failed, where, the command, its exit code and stderr, and what to try. */
+  describe(): string {
+    const lines = [this.host ? `${this.host}: ${this.message}` : this.message];
+    if (this.step) lines.push(`  step: ${this.step}`);
+    if (this.command) lines.push(`  command: ${truncate(this.command, 400)}`);
+    if (this.exitCode !== undefined) lines.push(`  exit code: ${this.exitCode ?? "none (killed or connection lost)"}`);
+    const err = this.stderr?.trim();
+    if (err) lines.push(`  stderr: ${truncate(err, 2000).replace(/\n/g, "\n          ")}`);
+    if (this.hint) lines.push(`  hint: ${this.hint}`);
+    return lines.join("\n");
+  }
+}
+
+/** Bad command line or input files: exit code 2, no stack trace. */
+export class UsageError extends PineError {
+  constructor(message: string, details: PineErrorDetails = {}) {
+    super(message, details);
+    this.name = "UsageError";
+  }
+}
+
+/** A command that ran and exited non-zero. */
+export class CommandError extends PineError {
+  constructor(message: string, details: PineErrorDetails) {
+    super(message, details);
+    this.name = "CommandError";
+  }
+}
+
+/** The host could not be reached or authenticated. */
+export class ConnectError extends PineError {
+  constructor(message: string, details: PineErrorDetails = {}) {
+    super(message, details);
+    this.name = "ConnectError";
+  }
+}
+
+export function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length - max} more characters)`;
+}
+
+export function errorMessage(error: unknown): string {
+  if (error instanceof PineError) return error.describe();
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

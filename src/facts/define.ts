@@ -1,0 +1,70 @@
+// How a fact is defined: a POSIX sh command plus a pure parser from its output to a typed value.
+
+export interface FactOutput {
+  stdout: string;
+  stderr: string;
+  /** The command's exit status (null if it did not report one). */
+  exitCode: number | null;
+}
+
+/** A fact that cannot be known on this host (missing tool, no permission, not applicable), with the reason. */
+export class FactUnavailable extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+    this.name = "FactUnavailable";
+  }
+}
+
+export interface Fact<T> {
+  /** Public name, e.g. "server.hostname" or "files.file". */
+  readonly name: string;
+  /** Cache key: the name plus its arguments, e.g. files.file("/etc/hosts"). */
+  readonly key: string;
+  readonly args: readonly unknown[];
+  /** The POSIX sh command (dash, busybox ash, bash 4.3 safe) whose output parse() reads. */
+  readonly command: string;
+  /** Pure: output in, value out. Throws FactUnavailable when the host cannot tell. */
+  parse(output: FactOutput): T;
+}
+
+export interface FactSpec<T> {
+  name: string;
+  command: string;
+  parse(output: FactOutput): T;
+}
+
+export interface FactFamilySpec<A extends unknown[], T> {
+  name: string;
+  command(...args: A): string;
+  parse(output: FactOutput, ...args: A): T;
+}
+
+/** A fact taking arguments, e.g. files.file(path): call it to get the Fact for those arguments. */
+export interface FactFamily<A extends unknown[], T> {
+  (...args: A): Fact<T>;
+  readonly factName: string;
+}
+
+export function defineFact<T>(spec: FactSpec<T>): Fact<T> {
+  return Object.freeze({ name: spec.name, key: spec.name, args: [], command: spec.command, parse: spec.parse });
+}
+
+export function defineFactFamily<A extends unknown[], T>(spec: FactFamilySpec<A, T>): FactFamily<A, T> {
+  const family = (...args: A): Fact<T> =>
+    Object.freeze({
+      name: spec.name,
+      key: `${spec.name}(${args.map((a) => JSON.stringify(a)).join(",")})`,
+      args,
+      command: spec.command(...args),
+      parse: (output: FactOutput) => spec.parse(output, ...args),
+    });
+  Object.defineProperty(family, "factName", { value: spec.name });
+  return family as FactFamily<A, T>;
+}
+
+/** Throw FactUnavailable unless the command exited 0; the reason names the exit code and stderr. */
+export function requireSuccess(output: FactOutput, what: string): void {
+  if (output.exitCode === 0) return;
+  const err = output.stderr.trim().split("\n").slice(-3).join("; ");
+  throw new FactUnavailable(`${what} failed (exit ${output.exitCode ?? "none"})${err ? `: ${err}` : ""}`);
+}
