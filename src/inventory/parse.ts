@@ -74,6 +74,10 @@ function checkName(tree: Tree, entry: Entry, what: "host" | "group"): void {
 
 function parseHost(tree: Tree, entry: Entry): ParsedHost {
   checkName(tree, entry, "host");
+  const value = tree.scalar(entry);
+  if (typeof value === "string" || typeof value === "number") {
+    throw tree.error(entry, `${entry.path} must be a mapping of settings, got ${tree.kind(entry)}; to set its address write ${entry.key}: { address: ${tree.nameText(entry)} }`);
+  }
   const { layer, extras } = parseLayer(tree, entry, "host");
   const host: ParsedHost = { name: entry.key, layer };
   const addressRef = extras.get("address");
