@@ -1,0 +1,3 @@
+// pine's operations library, by family: files, server, ...
+export * as files from "./files/index.js";
+export * as server from "./server/index.js";

@@ -1,0 +1,2 @@
+// Server operations: commands and system settings.
+export { shell, type ShellArgs } from "./shell.js";

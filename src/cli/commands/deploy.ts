@@ -1,0 +1,57 @@
+// `pine deploy INVENTORY TARGET`: run a deploy (pine's own by name, or the user's .ts file) on every host.
+import type { Argv } from "yargs";
+import { UsageError } from "../../errors.js";
+import { loadDeploy, locateInFile } from "../../deploys/load.js";
+import { PineError } from "../../errors.js";
+import { parseBatchPlan, parseFailureBudget } from "../../runner/batches.js";
+import { withHostOptions, type CommonArgs } from "../options.js";
+import { loadHosts, runSession } from "../session.js";
+
+export const deployCommand = {
+  command: "deploy <inventory> <target>",
+  describe: "bring hosts to the state a deploy describes",
+  builder: (yargs: Argv) =>
+    withHostOptions(yargs)
+      .positional("target", { type: "string", describe: "a deploy name (demo, install, upgrade) or a path to your .ts/.js deploy file" })
+      .option("dry", { type: "boolean", default: false, describe: "show what would change; change nothing" })
+      .option("yes", { alias: "y", type: "boolean", default: false, describe: "confirm destructive deploys without asking" })
+      .option("serial", { type: "string", describe: "rolling batches, e.g. 1,25%,100% (canary first)" })
+      .option("max-fail", { type: "string", describe: "stop starting batches after this many (or N%) hosts failed" })
+      .example("$0 deploy lab.yaml ./site.ts --dry", "show what site.ts would change")
+      .example("$0 deploy lab.yaml ./site.ts --serial 1,50% --max-fail 0", "canary first; stop on the first failure"),
+  handler: async (argv: CommonArgs & { target: string; dry: boolean; yes: boolean; serial?: string; "max-fail"?: string }) => {
+    const hosts = loadHosts(argv);
+    const { deploy, path } = await loadDeploy(argv.target);
+    const batches = argv.serial ? parseBatchPlan(argv.serial) : undefined;
+    const maxFail = parseFailureBudget(argv["max-fail"], hosts.length);
+    let prepared: unknown;
+    if (deploy.prepare) {
+      try {
+        prepared = await deploy.prepare({
+          hosts: hosts.map((h) => ({ name: h.name, data: h.data })),
+          dry: argv.dry,
+          yes: argv.yes,
+          log: (message) => process.stderr.write(`${message}\n`),
+        });
+      } catch (error) {
+        if (error instanceof PineError) throw error;
+        throw new UsageError(`deploy ${deploy.name} could not prepare: ${(error as Error).message}`, { hint: locateInFile(error, path) });
+      }
+    }
+    const summary = await runSession(
+      argv,
+      hosts,
+      async (host) => {
+        try {
+          await deploy.run(host, prepared);
+        } catch (error) {
+          if (error instanceof PineError) throw error;
+          const where = locateInFile(error, path);
+          throw new PineError(`deploy ${deploy.name} threw: ${(error as Error).message}`, { host: host.name, step: "deploy", hint: where, cause: error });
+        }
+      },
+      { command: `deploy ${argv.target}`, jsonEvents: argv.json, progress: true, summary: true, batches, maxFail },
+    );
+    return summary.ok ? 0 : 1;
+  },
+};

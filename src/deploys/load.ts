@@ -1,0 +1,77 @@
+// Find a deploy by name (pine's own deploys/) or load a user's .ts/.js file at run time, no build step.
+import { existsSync } from "node:fs";
+import { dirname, extname, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { UsageError } from "../errors.js";
+import type { Deploy } from "./define.js";
+
+/** The folder holding pine's shipped deploys next to this file's package (dist/deploys or deploys). */
+function builtinDir(): string {
+  const here = dirname(fileURLToPath(import.meta.url)); // <root>/[dist/]src/deploys
+  return resolve(here, "..", "..", "deploys");
+}
+
+export function builtinDeployPath(name: string): string | undefined {
+  if (!/^[a-z][a-z0-9-]*$/.test(name)) return undefined;
+  for (const ext of [".js", ".ts"]) {
+    const path = resolve(builtinDir(), name + ext);
+    if (existsSync(path)) return path;
+  }
+  return undefined;
+}
+
+export async function loadDeploy(target: string, cwd = process.cwd()): Promise<{ deploy: Deploy<unknown>; path: string }> {
+  const looksLikePath = target.includes("/") || [".ts", ".mts", ".js", ".mjs"].includes(extname(target));
+  const path = looksLikePath ? resolve(cwd, target) : builtinDeployPath(target);
+  if (!path || !existsSync(path)) {
+    throw new UsageError(
+      looksLikePath ? `deploy file ${target} does not exist` : `there is no deploy named "${target}"`,
+      { hint: looksLikePath ? `check the path (resolved to ${path})` : `pass a path to your own deploy file (./site.ts), or one of pine's: ${listBuiltins().join(", ")}` },
+    );
+  }
+  let module: Record<string, unknown>;
+  try {
+    if (path.endsWith(".ts") || path.endsWith(".mts")) {
+      const { tsImport } = await import("tsx/esm/api");
+      module = (await tsImport(pathToFileURL(path).href, import.meta.url)) as Record<string, unknown>;
+    } else {
+      module = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+    }
+  } catch (error) {
+    throw new UsageError(`could not load deploy file ${path}: ${(error as Error).message}`, {
+      hint: locateInFile(error, path) ?? "fix the file and run again",
+    });
+  }
+  const candidate = (module.default ?? module.deploy) as unknown;
+  const deploy = asDeploy(candidate, path);
+  return { deploy, path };
+}
+
+function asDeploy(candidate: unknown, path: string): Deploy<unknown> {
+  if (typeof candidate === "function") {
+    return { name: path, run: candidate as Deploy<unknown>["run"] };
+  }
+  if (candidate && typeof candidate === "object" && typeof (candidate as Deploy<unknown>).run === "function") {
+    return candidate as Deploy<unknown>;
+  }
+  throw new UsageError(`deploy file ${path} exports no deploy`, {
+    hint: "export default async function (host) { ... } or export default defineDeploy({ name, run(host) { ... } })",
+  });
+}
+
+/** "at site.ts:12:5" for an error thrown from inside a deploy file, read from its stack. */
+export function locateInFile(error: unknown, path: string): string | undefined {
+  const stack = error instanceof Error ? error.stack ?? "" : "";
+  const fileUrl = pathToFileURL(path).href;
+  for (const line of stack.split("\n")) {
+    const m = /\(?((?:file:\/\/)?\/[^():]+):(\d+):(\d+)\)?\s*$/.exec(line);
+    if (!m) continue;
+    const file = m[1]!.startsWith("file://") ? m[1]! : pathToFileURL(m[1]!).href;
+    if (file === fileUrl) return `at ${path}:${m[2]}:${m[3]}`;
+  }
+  return undefined;
+}
+
+export function listBuiltins(): string[] {
+  return ["demo", "install", "upgrade"].filter((n) => builtinDeployPath(n));
+}

@@ -1,0 +1,64 @@
+// Many facts, one round trip: build one sh script that runs each fact's command between
+// unguessable markers, and split its output back into per-fact results.
+import { randomBytes } from "node:crypto";
+import type { Fact, FactOutput } from "./define.js";
+
+export interface FactBatch {
+  script: string;
+  marker: string;
+  facts: readonly Fact<unknown>[];
+}
+
+export function newMarker(): string {
+  return `PINE${randomBytes(12).toString("hex")}`;
+}
+
+/**
+ * Each command runs in its own subshell with stdin from /dev/null, so an `exit` or `cd` in one
+ * fact cannot affect the next. Markers go to both streams so stderr splits the same way.
+ * The newline printed before each end marker is stripped again by the parser, so a fact's
+ * output comes back byte for byte, trailing newline or not.
+ */
+export function buildBatch(facts: readonly Fact<unknown>[], marker = newMarker()): FactBatch {
+  const lines = ["exec </dev/null", `printf '\\n'`];
+  facts.forEach((fact, i) => {
+    lines.push(
+      `printf '%s\\n' '${marker}:B:${i}'; printf '%s\\n' '${marker}:B:${i}' >&2`,
+      `(\n${fact.command}\n)`,
+      `pine_rc=$?; printf '\\n%s:%s\\n' '${marker}:E:${i}' "$pine_rc"; printf '\\n%s\\n' '${marker}:E:${i}' >&2`,
+    );
+  });
+  return { script: lines.join("\n") + "\n", marker, facts };
+}
+
+export type FactSlice = { ok: true; output: FactOutput } | { ok: false; reason: string };
+
+/** Split the script's stdout/stderr into one output per fact, in order. Text before the first marker (login noise) is ignored. */
+export function splitBatch(batch: FactBatch, stdout: string, stderr: string): FactSlice[] {
+  let outPos = 0;
+  let errPos = 0;
+  return batch.facts.map((_, i) => {
+    const begin = `\n${batch.marker}:B:${i}\n`;
+    const end = `\n${batch.marker}:E:${i}:`;
+    const b = stdout.indexOf(begin, outPos);
+    const bodyStart = b + begin.length;
+    const e = b < 0 ? -1 : stdout.indexOf(end, bodyStart);
+    if (b < 0 || e < 0) return { ok: false, reason: "the fact script stopped before this fact finished (connection lost, killed, or output cut)" };
+    const body = stdout.slice(bodyStart, e);
+    const lineEnd = stdout.indexOf("\n", e + end.length);
+    const rcText = stdout.slice(e + end.length, lineEnd < 0 ? undefined : lineEnd);
+    outPos = lineEnd < 0 ? stdout.length : lineEnd;
+    const exitCode = /^\d+$/.test(rcText) ? Number(rcText) : null;
+
+    const errBegin = `${batch.marker}:B:${i}\n`;
+    const errEnd = `\n${batch.marker}:E:${i}\n`;
+    const eb = stderr.indexOf(errBegin, errPos);
+    const ee = eb < 0 ? -1 : stderr.indexOf(errEnd, eb + errBegin.length);
+    let errBody = "";
+    if (eb >= 0 && ee >= 0) {
+      errBody = stderr.slice(eb + errBegin.length, ee);
+      errPos = ee + errEnd.length - 1;
+    }
+    return { ok: true, output: { stdout: body, stderr: errBody, exitCode } };
+  });
+}
