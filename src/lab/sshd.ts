@@ -63,12 +63,18 @@ export async function ensurePrivilegeSeparationDir(): Promise<void> {
  * `ip netns exec`, `unshare` (without --fork) and `sh -c 'exec ...'` each exec in place, so the
  * child's PID is sshd's.
  */
+const STARTUP_FILES = ["/root/.bashrc", "/root/.profile", "/root/.bash_profile", "/root/.bash_login"];
+
 export function startSshd(namespace: string, hostname: string, files: SshdFiles): number {
   const log = openSync(files.log, "a");
-  const script = 'hostname "$1" && shift && exec "$@"';
+  // Root's startup files on this machine are the controller's (pyenv and the like cost ~100 ms per
+  // command); a lab host should behave like a fresh server, so it sees them empty. The bind mounts live
+  // in the host's private mount namespace only.
+  const clean = STARTUP_FILES.map((f) => `if [ -f ${f} ]; then mount --bind /dev/null ${f}; fi`).join("; ");
+  const script = `hostname "$1" && shift && ${clean}; exec "$@"`;
   const sshd = [SSHD_PATH, "-D", "-e", "-f", files.config];
   try {
-    const child = spawn("ip", ["netns", "exec", namespace, "unshare", "--uts", "/bin/sh", "-c", script, "sh", hostname, ...sshd], {
+    const child = spawn("ip", ["netns", "exec", namespace, "unshare", "--uts", "--mount", "--propagation", "private", "/bin/sh", "-c", script, "sh", hostname, ...sshd], {
       detached: true,
       stdio: ["ignore", log, log],
     });
