@@ -20,11 +20,11 @@ export function newMarker(): string {
  * output comes back byte for byte, trailing newline or not.
  */
 export function buildBatch(facts: readonly Fact<unknown>[], marker = newMarker()): FactBatch {
-  const lines = ["exec </dev/null", `printf '\\n'`];
+  const lines = [`printf '\\n'`];
   facts.forEach((fact, i) => {
     lines.push(
       `printf '%s\\n' '${marker}:B:${i}'; printf '%s\\n' '${marker}:B:${i}' >&2`,
-      `(\n${fact.command}\n)`,
+      `(\n${fact.command}\n) </dev/null`,
       `pine_rc=$?; printf '\\n%s:%s\\n' '${marker}:E:${i}' "$pine_rc"; printf '\\n%s\\n' '${marker}:E:${i}' >&2`,
     );
   });

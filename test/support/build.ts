@@ -1,0 +1,11 @@
+// Vitest global setup: compile pine once so CLI tests run the real bin/pine.js on fresh code.
+// Type errors are the typecheck step's job (npm run typecheck); here they only warn, since tsc still emits.
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+export default function setup(): void {
+  const root = fileURLToPath(new URL("../..", import.meta.url));
+  const tsc = spawnSync(process.execPath, [`${root}/node_modules/typescript/bin/tsc`, "-p", `${root}/tsconfig.build.json`], { cwd: root, encoding: "utf8", timeout: 180_000 });
+  if (tsc.error) throw tsc.error;
+  if (tsc.status !== 0) console.warn(`tsc reported problems while building dist/ for the CLI tests:\n${tsc.stdout}${tsc.stderr}`);
+}
