@@ -61,8 +61,10 @@ export async function runSession<T>(
       listeners.push(plainReporter({ verbose: args.verbose, write: (line) => process.stderr.write(line) }));
     }
   } else {
+    // No progress lines, but a failure is never silent: each failed host's error goes to stderr.
     listeners.push((event) => {
       if (event.type === "log" && event.level === "warn") process.stderr.write(`${event.host ? `[${event.host}] ` : ""}warning: ${event.message}\n`);
+      if (event.type === "host:failed") process.stderr.write(`[${event.host}] FAILED${event.step ? ` in ${event.step}` : ""}:\n${event.error.replace(/^/gm, "    ")}\n`);
     });
   }
   const emit: EmitEvent = (event: RunEvent) => {

@@ -30,7 +30,8 @@ export const execCommand = {
           if (result.stderr) process.stderr.write(result.stderr.replace(/^/gm, `[${host.name}] `).replace(/\[[^\]]*\] $/, ""));
         }
         if (result.exitCode !== 0) {
-          throw new CommandError("the command exited non-zero", { host: host.name, step: "exec", command: line, exitCode: result.exitCode, stderr: result.stderr });
+          // Its stderr was printed above (or is in the JSON event): the error only names the exit code.
+          throw new CommandError("the command exited non-zero", { host: host.name, step: "exec", command: line, exitCode: result.exitCode, ...(argv.json ? { stderr: result.stderr } : {}) });
         }
         return result.exitCode;
       },

@@ -49,7 +49,6 @@ export const factsCommand = {
         Object.entries(values).map(([key, value]) => [host, key, render(value)]),
       );
       process.stdout.write(textTable(["host", "fact", "value"], rows, color));
-      for (const [host, error] of Object.entries(document.errors)) process.stderr.write(`${host}: ${error}\n`);
     }
     return summary.ok ? 0 : 1;
   },
