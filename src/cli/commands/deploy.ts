@@ -1,11 +1,7 @@
 // `pine deploy INVENTORY TARGET`: run a deploy (pine's own by name, or the user's .ts file) on every host.
 import type { Argv } from "yargs";
-import { UsageError } from "../../errors.js";
-import { loadDeploy, locateInFile } from "../../deploys/load.js";
-import { PineError } from "../../errors.js";
-import { parseBatchPlan, parseFailureBudget } from "../../runner/batches.js";
+import { PineError, UsageError } from "../../errors.js";
 import { withHostOptions, type CommonArgs } from "../options.js";
-import { loadHosts, runSession } from "../session.js";
 
 export const deployCommand = {
   command: "deploy <inventory> <target>",
@@ -20,6 +16,10 @@ export const deployCommand = {
       .example("$0 deploy lab.yaml ./site.ts --dry", "show what site.ts would change")
       .example("$0 deploy lab.yaml ./site.ts --serial 1,50% --max-fail 0", "canary first; stop on the first failure"),
   handler: async (argv: CommonArgs & { target: string; dry: boolean; yes: boolean; serial?: string; "max-fail"?: string }) => {
+    // Loaded here, not at the top: `pine --version` and `--help` stay fast.
+    const { loadHosts, runSession } = await import("../session.js");
+    const { loadDeploy, locateInFile } = await import("../../deploys/load.js");
+    const { parseBatchPlan, parseFailureBudget } = await import("../../runner/batches.js");
     const hosts = loadHosts(argv);
     const { deploy, path } = await loadDeploy(argv.target);
     const batches = argv.serial ? parseBatchPlan(argv.serial) : undefined;

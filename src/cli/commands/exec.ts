@@ -2,7 +2,6 @@
 import type { Argv } from "yargs";
 import { CommandError, UsageError } from "../../errors.js";
 import { withHostOptions, type CommonArgs } from "../options.js";
-import { loadHosts, runSession } from "../session.js";
 
 export const execCommand = {
   command: "exec <inventory> [command..]",
@@ -14,6 +13,8 @@ export const execCommand = {
       .example("$0 exec lab.yaml -- uptime", "uptime on every host")
       .example("$0 exec lab.yaml --limit web* --json -- 'df -h /'", "JSON lines with each host's output"),
   handler: async (argv: CommonArgs & { command?: string[]; timeout?: number; "--"?: string[] }) => {
+    // Loaded here, not at the top: `pine --version` and `--help` stay fast.
+    const { loadHosts, runSession } = await import("../session.js");
     const words = [...(argv.command ?? []), ...(argv["--"] ?? [])];
     if (words.length === 0) throw new UsageError("no command given: write it after --, e.g. pine exec lab.yaml -- uptime");
     const line = words.join(" ");

@@ -2,9 +2,7 @@
 import type { Argv } from "yargs";
 import { UsageError } from "../../errors.js";
 import type { Fact, FactFamily } from "../../facts/define.js";
-import { textTable } from "../../reporter/summary-table.js";
 import { withHostOptions, type CommonArgs } from "../options.js";
-import { loadHosts, runSession } from "../session.js";
 
 type Registry = ReadonlyMap<string, Fact<unknown> | FactFamily<never, unknown>>;
 
@@ -17,6 +15,9 @@ export const factsCommand = {
       .example("$0 facts lab.yaml server.hostname server.distro", "a table of two facts on every host")
       .example("$0 facts lab.yaml net.addresses files.file:/etc/hosts --json", "one JSON document: {hosts, errors}"),
   handler: async (argv: CommonArgs & { facts: string[] }) => {
+    // Loaded here, not at the top: `pine --version` and `--help` stay fast.
+    const { loadHosts, runSession } = await import("../session.js");
+    const { textTable } = await import("../../reporter/summary-table.js");
     const { factRegistry } = await import("../../../facts/index.js");
     const facts = argv.facts.map((spec) => resolveFact(spec, factRegistry as Registry));
     const hosts = loadHosts(argv);

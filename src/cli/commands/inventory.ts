@@ -1,8 +1,6 @@
 // `pine inventory INVENTORY`: the resolved hosts with their connection settings and merged data.
 import type { Argv } from "yargs";
-import { textTable } from "../../reporter/summary-table.js";
 import { withHostOptions, type CommonArgs } from "../options.js";
-import { loadHosts } from "../session.js";
 
 export const inventoryCommand = {
   command: "inventory <inventory>",
@@ -12,6 +10,9 @@ export const inventoryCommand = {
       .example("$0 inventory inventory/example.yaml", "a table of hosts")
       .example("$0 inventory inventory/example.yaml --limit kvm --json", "the hosts of group kvm as JSON"),
   handler: async (argv: CommonArgs) => {
+    // Loaded here, not at the top: `pine --version` and `--help` stay fast.
+    const { loadHosts } = await import("../session.js");
+    const { textTable } = await import("../../reporter/summary-table.js");
     const hosts = loadHosts(argv);
     if (argv.json) {
       // password is non-enumerable on resolved hosts, so it never reaches this output.

@@ -1,7 +1,6 @@
 // `pine lab up|down|status`: throwaway SSH test hosts on this machine (network namespaces, each with its own sshd).
 import { resolve } from "node:path";
 import type { Argv } from "yargs";
-import { textTable } from "../../reporter/summary-table.js";
 
 interface LabArgs {
   action: "up" | "down" | "status";
@@ -49,6 +48,7 @@ export const labCommand = {
       return 0;
     }
     const status = await lab.labStatus({ name: argv.name, dir });
+    const { textTable } = await import("../../reporter/summary-table.js");
     if (argv.json) {
       process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
     } else {
