@@ -1,7 +1,7 @@
 // LocalConnector: the Connector contract on this machine (`/bin/sh -c`, files via fs); also `fromFile` for upload sources.
 import { spawn } from "node:child_process";
 import { createReadStream } from "node:fs";
-import { open, readFile } from "node:fs/promises";
+import { chmod, open, readFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -92,12 +92,13 @@ export class LocalConnector implements Connector {
       const file = await open(path, "w", options.mode === undefined ? 0o666 : 0o600);
       try {
         if (options.mode !== undefined) await file.chmod(0o600);
-        if (source instanceof Readable) await pipeline(source, file.createWriteStream({ autoClose: false }));
+        if (source instanceof Readable) await pipeline(source, file.createWriteStream());
         else await file.writeFile(source);
-        if (options.mode !== undefined) await file.chmod(options.mode);
       } finally {
-        await file.close();
+        // The write stream closes the handle itself; closing again is harmless.
+        await file.close().catch(() => undefined);
       }
+      if (options.mode !== undefined) await chmod(path, options.mode);
     } catch (error) {
       throw new PineError(`upload ${path} failed: ${(error as Error).message}`, { host: this.target, step: "upload", cause: error, hint: "check the path and permissions" });
     }
