@@ -4,8 +4,13 @@ import * as server from "./server/index.js";
 import * as net from "./net/index.js";
 import * as block from "./block/index.js";
 import * as files from "./files/index.js";
+import * as boot from "./boot/index.js";
+import * as kernel from "./kernel/index.js";
+import * as packages from "./packages/index.js";
+import * as ostree from "./ostree/index.js";
+import * as pine from "./pine/index.js";
 
-export { server, net, block, files };
+export { server, net, block, files, boot, kernel, packages, ostree, pine };
 export { FactUnavailable } from "../src/facts/define.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -18,6 +23,38 @@ const all: AnyFact[] = [
   net.addresses,
   block.devices,
   files.file,
+  server.init,
+  server.virt,
+  server.memory,
+  server.arch,
+  server.users,
+  server.which,
+  server.uptime,
+  server.shell,
+  server.services,
+  server.mounts,
+  boot.firmware,
+  block.rootDisk,
+  block.loops,
+  kernel.modules,
+  net.routes,
+  net.gateway,
+  net.interfaces,
+  net.dns,
+  net.ifupdown,
+  files.sha256,
+  files.directory,
+  files.link,
+  files.find_in_file,
+  packages.deb,
+  packages.apk,
+  packages.apt_cache_age,
+  packages.dpkg_installed,
+  packages.apk_installed,
+  files.content,
+  ostree.status,
+  ostree.refs,
+  pine.release,
 ];
 
 /** Every fact by public name ("server.hostname", "files.file"); families are called with their arguments. */

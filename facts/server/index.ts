@@ -2,3 +2,13 @@
 export { hostname } from "./hostname.js";
 export { kernel, type Kernel } from "./kernel.js";
 export { distro, type Distro } from "./distro.js";
+export { init, type InitSystem } from "./init.js";
+export { virt, type Virt, type VirtKind } from "./virt.js";
+export { memory, type Memory } from "./memory.js";
+export { arch, type Arch } from "./arch.js";
+export { users, type User } from "./users.js";
+export { which } from "./which.js";
+export { uptime, type Uptime } from "./uptime.js";
+export { shell, type Shell } from "./shell.js";
+export { services, type Service, type Services } from "./services.js";
+export { mounts, type Mount } from "./mounts.js";

@@ -17,7 +17,7 @@ const args = argsJson ? (JSON.parse(argsJson) as unknown[]) : [];
 const fact = isFactFamily(entry) ? entry(...args) : entry;
 // CAPTURE_PATH=... overrides PATH, e.g. a dir without `ip` to capture the ifconfig fallback.
 const output = runCommand(fact.command, variant as ShellVariant, process.env.CAPTURE_PATH ? { path: process.env.CAPTURE_PATH } : {});
-const dir = join(FIXTURES, name);
+const dir = join(FIXTURES, name!);
 mkdirSync(dir, { recursive: true });
 const base = join(dir, caseName);
 writeFileSync(`${base}.stdout`, output.stdout);
@@ -25,11 +25,22 @@ if (output.stderr) writeFileSync(`${base}.stderr`, output.stderr);
 if (output.exitCode !== 0) writeFileSync(`${base}.exit`, `${output.exitCode ?? "none"}\n`);
 if (isFactFamily(entry)) writeFileSync(`${base}.args.json`, `${JSON.stringify(args)}\n`);
 try {
-  const value = fact.parse(output);
+  const value = asJson(fact.parse(output));
   writeFileSync(`${base}.json`, `${JSON.stringify(value, null, 2)}\n`);
   console.log(JSON.stringify(value, null, 2));
 } catch (e) {
   if (!(e instanceof FactUnavailable)) throw e;
   writeFileSync(`${base}.unavailable`, `${e.reason}\n`);
   console.log(`unavailable: ${e.reason}`);
+}
+
+function asJson(value: unknown): unknown {
+  return JSON.parse(
+    JSON.stringify(value, function (this: unknown, key: string, v: unknown) {
+      const raw = key === "" ? value : (this as Record<string, unknown>)[key];
+      if (raw instanceof Map) return Object.fromEntries(raw);
+      if (raw instanceof Uint8Array) return { base64: Buffer.from(raw).toString("base64") };
+      return v;
+    }),
+  ) as unknown;
 }

@@ -49,7 +49,7 @@ export function busyboxFarmWithout(hidden: readonly string[]): string {
 
 export function runCommand(command: string, variant: ShellVariant, options: { path?: string; maxBuffer?: number } = {}): FactOutput {
   const maxBuffer = options.maxBuffer ?? 64 * 1024 * 1024;
-  const env = { ...process.env, LC_ALL: "C" };
+  const env: NodeJS.ProcessEnv = { ...process.env, LC_ALL: "C" };
   let file = "/bin/sh";
   let args = ["-c", command];
   if (variant !== "dash") {

@@ -1,0 +1,2 @@
+// The boot.* facts: how the machine boots.
+export { firmware, type Firmware } from "./firmware.js";

@@ -1,0 +1,2 @@
+// The pine.* facts: what pine itself installed.
+export { release, type PineRelease } from "./release.js";
