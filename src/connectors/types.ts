@@ -4,7 +4,7 @@ import type { Readable } from "node:stream";
 export interface ExecOptions {
   /** Data written to the command's stdin, then stdin is closed. */
   stdin?: string | Buffer | Readable;
-  /** Kill the command (and fail) after this many milliseconds. */
+  /** Kill the command (and fail) after this many milliseconds, counted from when it starts (not while it waits for a free channel). */
   timeoutMs?: number;
   /** Refuse output beyond this many bytes per stream (default 64 MiB). */
   maxOutputBytes?: number;
@@ -20,6 +20,7 @@ export interface ExecResult {
   stderr: string;
   /** Exit status; null when the command died from a signal or the channel closed without one. */
   exitCode: number | null;
+  /** The signal that killed the command, Node-style ("SIGTERM") for every connector. */
   signal?: string;
   /** Raw stdout bytes (for binary output). */
   stdoutBytes: Buffer;
@@ -30,9 +31,9 @@ export interface UploadOptions {
 }
 
 export interface ConnectorStats {
-  /** Exec channels (or local processes) opened so far. */
+  /** exec() calls so far: exec channels (or local processes). Transfers carried over `cat` count as transfers only. */
   execs: number;
-  /** File transfers so far. */
+  /** File transfers (upload/download) so far. */
   transfers: number;
 }
 
@@ -44,7 +45,11 @@ export interface Connector {
   connect(): Promise<void>;
   /** Run one POSIX sh command line. Never throws for a non-zero exit: look at exitCode. */
   exec(command: string, options?: ExecOptions): Promise<ExecResult>;
-  /** Write bytes (or a local file/stream) to a remote path, replacing it. Not atomic: operations rename. */
+  /**
+   * Write bytes to a remote path, replacing it. Not atomic: operations rename. A string is the file's CONTENT (UTF-8);
+   * to send a local file, pass a stream, e.g. `fromFile(path)` from connectors/local. With `mode`, the file is 0600
+   * while being written and gets `mode` at the end; without, an existing file keeps its mode.
+   */
   upload(source: Buffer | string | Readable, remotePath: string, options?: UploadOptions): Promise<void>;
   /** Read a remote file's bytes. */
   download(remotePath: string): Promise<Buffer>;

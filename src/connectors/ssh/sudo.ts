@@ -30,6 +30,8 @@ export function wrapWithSudo(cmd: string, user: string, markers: SudoMarkers): s
   return command("sudo", "-H", "-S", "-p", markers.prompt, "-u", user, "--", "sh", "-c", `echo ${markers.ready} >&2 && exec sh -c "$1"`, "pine-sudo", cmd);
 }
 
+const MAX_PENDING = 64 * 1024;
+
 export type SudoGateEvent =
   | { kind: "password" }
   | { kind: "ready" }
@@ -55,6 +57,11 @@ export class SudoStderrGate {
   feed(chunk: Buffer): { pass: Buffer; events: SudoGateEvent[] } {
     if (this.#open) return { pass: chunk, events: [] };
     this.#pending += chunk.toString("latin1");
+    // sudo says little before the command starts; a flood means something else is talking: stop holding it back.
+    if (this.#pending.length > MAX_PENDING) {
+      this.#open = true;
+      return { pass: this.flush(), events: [{ kind: "ready" }] };
+    }
     const events: SudoGateEvent[] = [];
     for (;;) {
       const promptAt = this.#pending.indexOf(this.markers.prompt);
