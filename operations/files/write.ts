@@ -1,0 +1,35 @@
+// Planning a whole-file write: compare wanted bytes with the host's file, plan an atomic rewrite (with a diff)
+// or only the chmod/chown that differ. Shared by files.put, files.template and other writers of whole files.
+import { createHash } from "node:crypto";
+import type { Plan } from "../../src/operations/define.js";
+import type { HostContext } from "../../src/host.js";
+import type { Fact } from "../../src/facts/define.js";
+import { content as contentFact } from "../../facts/files/content.js";
+import { file } from "../../facts/files/file.js";
+import { atomicWriteCommand } from "./atomic-write.js";
+import { attributeChanges, describeAttributes, type Attributes } from "./attributes.js";
+import { contentDiff } from "./diff.js";
+
+/** What planWrite reads, for an operation's facts(). */
+export function writeFacts(path: string): Fact<unknown>[] {
+  return [file(path), contentFact(path)];
+}
+
+export async function planWrite(host: HostContext, path: string, bytes: Buffer, attributes: Attributes, where: string): Promise<Plan | null> {
+  const stat = await host.fact(file(path));
+  if (stat && stat.type !== "file") throw new Error(`${where}: ${path} exists and is a ${stat.type}, not a regular file: remove it first`);
+  const current = stat ? await host.fact(contentFact(path)) : null;
+  const sha = createHash("sha256").update(bytes).digest("hex");
+  const invalidates = ["files.*"];
+  if (!current || current.sha256 !== sha) {
+    return {
+      description: `${current ? "update" : "create"} file ${path} (${bytes.length} bytes)${describeAttributes(attributes)}`,
+      steps: [{ command: atomicWriteCommand(path, attributes, where), stdin: bytes, display: `write ${bytes.length} bytes to ${path} (temp file + rename)` }],
+      diff: contentDiff(path, current?.bytes ?? null, bytes, current && !current.bytes ? current.size : undefined),
+      invalidates,
+    };
+  }
+  const { steps, changes } = attributeChanges(path, stat!, attributes, where);
+  if (steps.length === 0) return null;
+  return { description: `file ${path}: ${changes.join(", ")}`, steps: [{ command: steps.join(" && ") }], invalidates };
+}

@@ -1,0 +1,91 @@
+// A HostContext for planning tests: facts come from a primed cache (no network), and every command an
+// operation runs is recorded (and answered by a stub) so a test can assert on the exact command lines.
+import type { Readable } from "node:stream";
+import type { Connector, ExecOptions, ExecResult } from "../../../src/connectors/types.js";
+import type { RunEvent } from "../../../src/events.js";
+import type { Fact } from "../../../src/facts/define.js";
+import { HostContext, type FactResult } from "../../../src/host.js";
+
+export interface Recorded {
+  command: string;
+  stdin?: string;
+}
+
+export type Responder = (command: string) => Partial<ExecResult> | undefined;
+
+export class FakeConnector implements Connector {
+  readonly kind = "local" as const;
+  readonly target = "fake";
+  readonly stats = { execs: 0, transfers: 0 };
+  readonly commands: Recorded[] = [];
+  readonly downloads: string[] = [];
+  files = new Map<string, Buffer>();
+  constructor(private readonly respond: Responder = () => undefined) {}
+
+  async connect(): Promise<void> {}
+  async close(): Promise<void> {}
+
+  async exec(command: string, options?: ExecOptions): Promise<ExecResult> {
+    // A fact batch reaching the connector means a test forgot to prime a fact: say which.
+    if (/^exec <\/dev\/null\n/.test(command)) throw new Error(`unprimed fact(s) requested:\n${command}`);
+    this.stats.execs++;
+    const stdin = options?.stdin;
+    this.commands.push({ command, ...(stdin === undefined ? {} : { stdin: await readAll(stdin) }) });
+    const answer = this.respond(command) ?? {};
+    const stdout = answer.stdout ?? "";
+    return { stdout, stderr: answer.stderr ?? "", exitCode: answer.exitCode === undefined ? 0 : answer.exitCode, stdoutBytes: Buffer.from(stdout) };
+  }
+
+  async upload(): Promise<void> {
+    throw new Error("FakeConnector.upload is not expected");
+  }
+
+  async download(remotePath: string): Promise<Buffer> {
+    this.downloads.push(remotePath);
+    const bytes = this.files.get(remotePath);
+    if (!bytes) throw new Error(`no such file ${remotePath}`);
+    return bytes;
+  }
+}
+
+async function readAll(stdin: string | Buffer | Readable): Promise<string> {
+  if (typeof stdin === "string") return stdin;
+  if (Buffer.isBuffer(stdin)) return stdin.toString("utf8");
+  const chunks: Buffer[] = [];
+  for await (const chunk of stdin) chunks.push(Buffer.from(chunk as Buffer));
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+export type Primed = ReadonlyArray<readonly [Fact<unknown>, unknown]>;
+
+export interface FakeHost {
+  host: HostContext;
+  connector: FakeConnector;
+  events: RunEvent[];
+  /** The command lines run so far. */
+  readonly commands: string[];
+}
+
+/** A host whose fact cache holds exactly `facts` (a value, or an Error for an unavailable fact). */
+export function fakeHost(facts: Primed, options: { dry?: boolean; data?: Record<string, unknown>; respond?: Responder } = {}): FakeHost {
+  const connector = new FakeConnector(options.respond);
+  const events: RunEvent[] = [];
+  const host = new HostContext({ name: "h1", address: "10.0.0.1", groups: [], data: options.data ?? {} }, connector, { dry: options.dry ?? false, emit: (e) => events.push(e) });
+  prime(host, facts);
+  return {
+    host,
+    connector,
+    events,
+    get commands() {
+      return connector.commands.map((c) => c.command);
+    },
+  };
+}
+
+/** Put fact values into a host's cache, as if a round trip had fetched them. */
+export function prime(host: HostContext, facts: Primed): void {
+  const cache = host["cache"] as Map<string, FactResult<unknown>>;
+  for (const [fact, value] of facts) {
+    cache.set(fact.key, value instanceof Error ? { ok: false, reason: value.message } : { ok: true, value });
+  }
+}
