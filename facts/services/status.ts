@@ -21,8 +21,9 @@ export function unitName(name: string): string {
 
 function sysvLines(script: string, name: string): string[] {
   return [
+    `pine_n=${quote(name)}`,
     `if [ -x ${script} ]; then echo exists=1; if ${script} status >/dev/null 2>&1; then echo running=1; else echo running=0; fi`,
-    `  pine_en=0; for pine_f in /etc/rc2.d/S??${name} /etc/rc3.d/S??${name} /etc/rc4.d/S??${name} /etc/rc5.d/S??${name}; do [ -e "$pine_f" ] && pine_en=1; done; echo enabled=$pine_en`,
+    `  pine_en=0; for pine_f in /etc/rc[2345].d/S??"$pine_n"; do [ -e "$pine_f" ] && pine_en=1; done; echo enabled=$pine_en`,
     `else echo exists=0; fi`,
   ];
 }
@@ -39,11 +40,11 @@ export function statusCommand(name: string, init: ServiceManager): string {
         `  case $(initctl status ${n} 2>/dev/null) in *start/*) echo running=1;; *) echo running=0;; esac`,
         `  if grep -qs '^[[:space:]]*manual' ${quote(`/etc/init/${name}.override`)}; then echo enabled=0; else echo enabled=1; fi`,
         `else echo via=sysvinit`,
-        ...sysvLines(initd, quote(name).replace(/^'|'$/g, "")).map((l) => `  ${l}`),
+        ...sysvLines(initd, name).map((l) => `  ${l}`),
         `fi`,
       ].join("\n");
     case "sysvinit":
-      return [`echo via=sysvinit`, ...sysvLines(initd, quote(name).replace(/^'|'$/g, ""))].join("\n");
+      return [`echo via=sysvinit`, ...sysvLines(initd, name)].join("\n");
     case "openrc":
       return [
         `echo via=openrc`,
