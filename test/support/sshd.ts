@@ -37,6 +37,8 @@ export interface Sshd {
   log(): string;
   /** SIGKILL the per-connection sshd processes (not the commands they run), leaving the listener up. Returns how many were killed. */
   killSessions(): number;
+  /** Send `signal` to the per-connection sshd processes (SIGSTOP freezes them: a silent peer, like a cut link). */
+  signalSessions(signal: NodeJS.Signals): number;
   /** Stop the listener and every session by PID; remove the temp dir. */
   stop(): Promise<void>;
 }
@@ -109,11 +111,8 @@ function handle(dir: string, port: number, child: ChildProcess, log: () => strin
     clientKeyPub: readFileSync(join(dir, "client_key.pub"), "utf8").trim(),
     ...(options.passphrase !== undefined ? { encryptedClientKey: join(dir, "client_key_encrypted") } : {}),
     log,
-    killSessions: () => {
-      const sessions = descendants(child.pid!).filter((pid) => processName(pid) === "sshd");
-      for (const pid of sessions) killQuietly(pid);
-      return sessions.length;
-    },
+    killSessions: () => signalSessions(child.pid!, "SIGKILL"),
+    signalSessions: (signal) => signalSessions(child.pid!, signal),
     stop: async () => {
       const all = [child.pid!, ...descendants(child.pid!)];
       const exited = child.exitCode !== null ? Promise.resolve() : new Promise<void>((resolve) => child.once("exit", () => resolve()));
@@ -172,6 +171,18 @@ function descendants(pid: number): number[] {
   };
   visit(pid);
   return found;
+}
+
+function signalSessions(listener: number, signal: NodeJS.Signals): number {
+  const sessions = descendants(listener).filter((pid) => processName(pid) === "sshd");
+  for (const pid of sessions) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // Already gone.
+    }
+  }
+  return sessions.length;
 }
 
 function processName(pid: number): string {

@@ -101,7 +101,7 @@ export class SshConnector implements Connector {
       });
     }
     const cat = catUploadCommand(remotePath, options.mode);
-    const result = await this.#run(connection, cat, { stdin: source });
+    const result = await this.#run(connection, cat, { stdin: source }).catch(asStep("upload"));
     if (result.exitCode !== 0) throw commandFailed("upload", this.#resolved.name, remotePath, cat, result);
   }
 
@@ -115,7 +115,7 @@ export class SshConnector implements Connector {
       });
     }
     const cat = catDownloadCommand(remotePath);
-    const result = await this.#run(connection, cat, { maxOutputBytes: MAX_CAT_DOWNLOAD_BYTES });
+    const result = await this.#run(connection, cat, { maxOutputBytes: MAX_CAT_DOWNLOAD_BYTES }).catch(asStep("download"));
     if (result.exitCode !== 0) throw commandFailed("download", this.#resolved.name, remotePath, cat, result);
     return result.stdoutBytes;
   }
@@ -195,7 +195,13 @@ export class SshConnector implements Connector {
   #sftp(connection: Connection): Promise<SFTPWrapper | null> {
     connection.sftp ??= new Promise<SFTPWrapper | null>((resolve, reject) => {
       connection.client.sftp((error, sftp) => {
-        if (!error) return resolve(sftp);
+        if (!error) {
+          // A dead SFTP channel must not be reused: the next transfer opens a new one (or finds the connection gone).
+          sftp.once("close", () => {
+            connection.sftp = undefined;
+          });
+          return resolve(sftp);
+        }
         if (isSftpUnavailable(error)) return resolve(null);
         connection.sftp = undefined;
         reject(this.#transferError("open SFTP", "", connection, error));
@@ -221,6 +227,23 @@ export class SshConnector implements Connector {
       hint: "check the path, its directory and permissions on the host",
     });
   }
+}
+
+/** A transfer carried by `cat` fails as that transfer step, not as a generic exec. */
+function asStep(step: string) {
+  return (error: unknown): never => {
+    if (!(error instanceof PineError)) throw error;
+    const Kind = error instanceof ConnectError ? ConnectError : error instanceof CommandError ? CommandError : PineError;
+    throw new Kind(error.message, {
+      host: error.host,
+      step,
+      command: error.command,
+      hint: error.hint,
+      cause: error,
+      ...(error.exitCode === undefined ? {} : { exitCode: error.exitCode }),
+      ...(error.stderr === undefined ? {} : { stderr: error.stderr }),
+    });
+  };
 }
 
 function commandFailed(step: string, host: string, remotePath: string, cat: string, result: ExecResult): CommandError {

@@ -17,24 +17,57 @@ export function toReadable(source: UploadSource): Readable {
  * Without a mode, an existing file keeps its mode and a new one gets the server's default (0666 & ~umask).
  */
 export async function sftpUpload(sftp: SFTPWrapper, source: UploadSource, remotePath: string, mode?: number): Promise<void> {
-  const handle = await new Promise<Buffer>((resolve, reject) =>
-    sftp.open(remotePath, "w", mode === undefined ? {} : { mode: 0o600 }, (error, opened) => (error ? reject(error) : resolve(opened))),
-  );
+  const session = watchSession(sftp);
   try {
-    if (mode !== undefined) await call((done) => sftp.fchmod(handle, 0o600, done));
-    const sink = sftp.createWriteStream(remotePath, { handle, autoClose: false });
-    await pipeline(toReadable(source), sink);
-    if (mode !== undefined) await call((done) => sftp.fchmod(handle, mode, done));
-  } catch (error) {
-    await call((done) => sftp.close(handle, done)).catch(() => undefined);
-    throw error;
+    const handle = await session.race(
+      new Promise<Buffer>((resolve, reject) =>
+        sftp.open(remotePath, "w", mode === undefined ? {} : { mode: 0o600 }, (error, opened) => (error ? reject(error) : resolve(opened))),
+      ),
+    );
+    try {
+      if (mode !== undefined) await session.race(call((done) => sftp.fchmod(handle, 0o600, done)));
+      const sink = sftp.createWriteStream(remotePath, { handle, autoClose: false });
+      // Pending SFTP writes never call back when the session dies; the abort tears the pipeline down instead.
+      await session.race(pipeline(toReadable(source), sink, { signal: session.signal }));
+      if (mode !== undefined) await session.race(call((done) => sftp.fchmod(handle, mode, done)));
+    } catch (error) {
+      await session.race(call((done) => sftp.close(handle, done))).catch(() => undefined);
+      throw error;
+    }
+    // A close error (e.g. a deferred write failure) means the file is not what we sent.
+    await session.race(call((done) => sftp.close(handle, done)));
+  } finally {
+    session.stop();
   }
-  // A close error (e.g. a deferred write failure) means the file is not what we sent.
-  await call((done) => sftp.close(handle, done));
 }
 
-export function sftpDownload(sftp: SFTPWrapper, remotePath: string): Promise<Buffer> {
-  return new Promise((resolve, reject) => sftp.readFile(remotePath, (error, data) => (error ? reject(error) : resolve(data))));
+export async function sftpDownload(sftp: SFTPWrapper, remotePath: string): Promise<Buffer> {
+  const session = watchSession(sftp);
+  try {
+    return await session.race(new Promise<Buffer>((resolve, reject) => sftp.readFile(remotePath, (error, data) => (error ? reject(error) : resolve(data)))));
+  } finally {
+    session.stop();
+  }
+}
+
+/** Fail fast, and abort streams, when the SFTP channel closes under a transfer (connection lost, subsystem died). */
+function watchSession(sftp: SFTPWrapper) {
+  const controller = new AbortController();
+  let onClose: () => void = () => undefined;
+  const closed = new Promise<never>((_, reject) => {
+    onClose = () => {
+      const error = new Error("the SFTP session closed during the transfer");
+      controller.abort(error);
+      reject(error);
+    };
+    sftp.once("close", onClose);
+  });
+  closed.catch(() => undefined);
+  return {
+    signal: controller.signal,
+    race: <T>(work: Promise<T>): Promise<T> => Promise.race([work, closed]),
+    stop: () => sftp.off("close", onClose),
+  };
 }
 
 /** The same promise as sftpUpload, as a shell command reading the content from stdin. */
