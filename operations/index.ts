@@ -1,3 +1,5 @@
-// pine's operations library, by family: files, server, ...
+// pine's operations library, by family: files, server, packages, services.
 export * as files from "./files/index.js";
 export * as server from "./server/index.js";
+export * as packages from "./packages/index.js";
+export * as services from "./services/index.js";
