@@ -12,12 +12,13 @@ export interface ConnectorFactoryOptions {
 }
 
 export async function connectorFactory(options: ConnectorFactoryOptions): Promise<(host: ResolvedHost) => Connector> {
-  const [{ SshConnector, SecretCache, HandshakeLimiter }, { LocalConnector }] = await Promise.all([
+  const [{ SshConnector, SecretCache, HandshakeLimiter, KnownHostsCache }, { LocalConnector }] = await Promise.all([
     import("../connectors/ssh/index.js"),
     import("../connectors/local.js"),
   ]);
   const secrets = new SecretCache();
   const handshakeLimiter = new HandshakeLimiter(options.maxHandshakes);
+  const knownHostsCache = new KnownHostsCache();
   const warned = new Set<string>();
   return (host) => {
     if (host.connector === "local") return new LocalConnector();
@@ -36,6 +37,7 @@ export async function connectorFactory(options: ConnectorFactoryOptions): Promis
       ...(host.jump ? { jump: host.jump } : {}),
       ...(password !== undefined ? { password: async () => password } : {}),
       knownHostsPath: host.knownHosts,
+      knownHostsCache,
       hostKeyCheck: host.hostKeyCheck,
       readyTimeout: host.connectTimeout * 1000,
       askSecret: options.askSecret,

@@ -30,7 +30,7 @@ export async function openClients(resolved: ResolvedSsh, settings: ConnectSettin
     for (const hop of hops) {
       const isTarget = hop === resolved.target;
       // A pinned key belongs to the target; jump hosts are checked against known_hosts as usual.
-      const hostKeys: HostKeyPolicy = isTarget ? settings.hostKeys : { mode: settings.hostKeys.mode, knownHostsPath: settings.hostKeys.knownHostsPath };
+      const hostKeys: HostKeyPolicy = isTarget ? settings.hostKeys : { mode: settings.hostKeys.mode, knownHostsPath: settings.hostKeys.knownHostsPath, cache: settings.hostKeys.cache };
       clients.push(await connectHop(hop, clients.at(-1), { ...settings, hostKeys }, resolved.name, !isTarget));
     }
     return clients;

@@ -11,7 +11,9 @@ import {
   parseKnownHosts,
   parsePublicKey,
   recordedKeyTypes,
+  type KnownHostsEntry,
 } from "./known-hosts.js";
+import type { KnownHostsCache } from "./known-hosts-cache.js";
 
 export type HostKeyCheck = "strict" | "accept-new" | "off";
 
@@ -33,6 +35,12 @@ export interface HostKeyPolicy {
   knownHostsPath: string;
   /** Accept only this key (`TYPE BASE64`, e.g. a .pub file's content), then record it in known_hosts. */
   pinnedKey?: string;
+  /** Shared by the run's connections so each file is parsed once (default: parse on every check). */
+  cache?: KnownHostsCache;
+}
+
+function knownEntries(policy: HostKeyPolicy): KnownHostsEntry[] {
+  return policy.cache ? policy.cache.entries(policy.knownHostsPath) : parseKnownHosts(readKnownHosts(policy.knownHostsPath));
 }
 
 export interface HostKeyTarget {
@@ -50,7 +58,7 @@ export interface HostKeyTarget {
 export function checkHostKey(policy: HostKeyPolicy, target: HostKeyTarget, offered: Buffer): ConnectError | null {
   if (policy.pinnedKey !== undefined) return checkPinned(policy, target, offered);
   if (policy.mode === "off") return null;
-  const entries = parseKnownHosts(readKnownHosts(policy.knownHostsPath));
+  const entries = knownEntries(policy);
   const verdict = judgeHostKey(entries, target.host, target.port, offered);
   const name = knownHostsName(target.host, target.port);
   const offeredText = `${keyTypeOf(offered)} ${fingerprint(offered)}`;
@@ -95,7 +103,7 @@ export function preferredHostKeyAlgorithms(policy: HostKeyPolicy, host: string, 
   let types: string[];
   if (policy.pinnedKey !== undefined) types = [keyTypeOf(parsePublicKey(policy.pinnedKey))];
   else if (policy.mode === "off") return undefined;
-  else types = recordedKeyTypes(parseKnownHosts(readKnownHosts(policy.knownHostsPath)), host, port);
+  else types = recordedKeyTypes(knownEntries(policy), host, port);
   const algorithms = types
     .flatMap((type) => (type === "ssh-rsa" ? ["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"] : [type]))
     .filter((algorithm) => SSH2_HOST_KEY_ALGORITHMS.has(algorithm));
@@ -111,7 +119,7 @@ function checkPinned(policy: HostKeyPolicy, target: HostKeyTarget, offered: Buff
       { hint: "the host was not (re)installed with the key pine expected; do not trust it until you know why" },
     );
   }
-  const entries = parseKnownHosts(readKnownHosts(policy.knownHostsPath));
+  const entries = knownEntries(policy);
   if (judgeHostKey(entries, target.host, target.port, offered).status !== "known") {
     appendKnownHost(policy.knownHostsPath, formatKnownHostsLine(target.host, target.port, offered));
   }

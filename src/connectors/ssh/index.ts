@@ -16,6 +16,7 @@ import { catDownloadCommand, catUploadCommand, isSftpUnavailable, sftpDownload, 
 
 export { HandshakeLimiter } from "./handshake-limiter.js";
 export { SecretCache } from "./secret-cache.js";
+export { KnownHostsCache } from "./known-hosts-cache.js";
 export type { SshConnectorOptions } from "./options.js";
 export type { HostKeyCheck } from "./host-key-check.js";
 export type { SudoOptions } from "./sudo.js";
@@ -58,6 +59,7 @@ export class SshConnector implements Connector {
         mode: options.hostKeyCheck ?? "strict",
         knownHostsPath: expandHome(options.knownHostsPath ?? join(homeDir, ".ssh", "known_hosts"), homeDir),
         ...(options.hostKey === undefined ? {} : { pinnedKey: options.hostKey }),
+        ...(options.knownHostsCache ? { cache: options.knownHostsCache } : {}),
       },
       auth: {
         secrets,

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { UsageError } from "../../errors.js";
 import type { HandshakeLimiter } from "./handshake-limiter.js";
 import type { HostKeyCheck } from "./host-key-check.js";
+import type { KnownHostsCache } from "./known-hosts-cache.js";
 import type { RetryPolicy } from "./retry.js";
 import type { SecretCache } from "./secret-cache.js";
 import { expandHome, resolveSshConfig } from "./ssh-config.js";
@@ -33,6 +34,8 @@ export interface SshConnectorOptions {
   homeDir?: string;
   /** Default ~/.ssh/known_hosts. */
   knownHostsPath?: string;
+  /** One per run, shared by all connectors: known_hosts is parsed once, not once per host. */
+  knownHostsCache?: KnownHostsCache;
   /** Default "strict". With "off" every key is accepted: the caller must warn. */
   hostKeyCheck?: HostKeyCheck;
   /** Accept only this host key (`TYPE BASE64`), e.g. after pine reinstalled the host; it is then appended to known_hosts. */
