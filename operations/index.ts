@@ -3,3 +3,4 @@ export * as files from "./files/index.js";
 export * as server from "./server/index.js";
 export * as packages from "./packages/index.js";
 export * as services from "./services/index.js";
+export * as busybox from "./busybox/index.js";

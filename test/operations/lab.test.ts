@@ -10,6 +10,8 @@ import * as files from "../../operations/files/index.js";
 import * as server from "../../operations/server/index.js";
 import * as packages from "../../operations/packages/index.js";
 import { service } from "../../operations/services/index.js";
+import * as busybox from "../../operations/busybox/index.js";
+import { withFarm } from "../../operations/busybox/index.js";
 import type { OperationResult } from "../../src/operations/define.js";
 import type { HostContext } from "../../src/host.js";
 import { labSkipReason, useLab } from "../support/lab.js";
@@ -254,6 +256,19 @@ describe.skipIf(labSkip !== undefined)("operations on a lab host", () => {
     } finally {
       await h.sh("userdel pinetest1 2>/dev/null; groupdel pinetest1 2>/dev/null; true");
     }
+  });
+
+  it("busybox.linkfarm pushes a static busybox and links its applets; commands then run from the farm", async () => {
+    const farm = join(dir, "farm dir", "bin");
+    const src = "/bin/busybox";
+    const sum = createHash("sha256").update(readFileSync(src)).digest("hex");
+    expect(statuses(await twice(busybox.linkfarm, h.host, { dir: farm, src, sha256: sum }))).toEqual(["changed", "unchanged"]);
+    expect(readlinkSync(join(farm, "sh"))).toBe(join(farm, "busybox"));
+    expect((await h.sh(withFarm(farm, "command -v wget"))).trim()).toBe(join(farm, "wget"));
+    await h.sh(`rm ${JSON.stringify(join(farm, "wget"))}`);
+    h.host.invalidate("busybox.*"); // changed behind pine's back: forget what the cache knew
+    const relink = await busybox.linkfarm(h.host, { dir: farm, src, sha256: sum });
+    expect(relink.description).toBe(`busybox in ${farm}: link 1 applet(s)`);
   });
 
   it("packages.apt reads dpkg for real: installed packages are unchanged, a missing one is only planned under --dry", async () => {
