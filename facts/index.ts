@@ -33,6 +33,7 @@ const all: AnyFact[] = [
   server.shell,
   server.services,
   server.mounts,
+  server.login,
   boot.firmware,
   block.rootDisk,
   block.loops,

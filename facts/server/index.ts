@@ -12,3 +12,4 @@ export { uptime, type Uptime } from "./uptime.js";
 export { shell, type Shell } from "./shell.js";
 export { services, type Service, type Services } from "./services.js";
 export { mounts, type Mount } from "./mounts.js";
+export { login, type Login } from "./login.js";
