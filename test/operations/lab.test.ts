@@ -271,6 +271,14 @@ describe.skipIf(labSkip !== undefined)("operations on a lab host", () => {
     expect(relink.description).toBe(`busybox in ${farm}: link 1 applet(s)`);
   });
 
+  it("server.reboot over the real connector: a 'reboot' that does not reboot is caught, because ssh answering is not enough", async () => {
+    // command "true": nothing reboots (never reboot this machine); the hook must time out seeing the same boot id.
+    const error = (await server.reboot(h.host, { command: "true", timeoutMs: 6_000, settleMs: 500, pollMs: 500 }).catch((e: unknown) => e)) as Error & { describe(): string };
+    expect(error.describe()).toContain("did not come back in a new boot within 6s");
+    expect(error.describe()).toContain("still answered from the old boot");
+    expect((await h.sh("echo ok")).trim()).toBe("ok");
+  });
+
   it("packages.apt reads dpkg for real: installed packages are unchanged, a missing one is only planned under --dry", async () => {
     expect((await packages.apt(h.host, { packages: ["coreutils", "dpkg"] })).status).toBe("unchanged");
     expect((await packages.apt(h.host, { packages: ["pine-no-such-package"], present: false })).status).toBe("unchanged");

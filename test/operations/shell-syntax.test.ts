@@ -1,0 +1,62 @@
+// Every command line the operations build parses under dash and busybox sh (the targets' /bin/sh), and the
+// status fact's commands run under both on this machine without touching anything.
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { atomicWriteCommand } from "../../operations/files/atomic-write.js";
+import { downloadCommand } from "../../operations/files/download.js";
+import { scriptCommand } from "../../operations/server/script.js";
+import { authorizedKeysCommand } from "../../operations/server/user.js";
+import { waitCommand } from "../../operations/server/wait.js";
+import { scheduleCommand } from "../../operations/server/reboot.js";
+import { actionCommand, enableCommand } from "../../operations/services/service.js";
+import { statusCommand, parseStatus, type ServiceManager } from "../../facts/services/status.js";
+import { sysctl } from "../../facts/server/sysctl.js";
+import { groups } from "../../facts/server/groups.js";
+import { bootId } from "../../facts/server/boot-id.js";
+import { dpkgInstalled } from "../../facts/packages/dpkg-installed.js";
+import { apkInstalled } from "../../facts/packages/apk-installed.js";
+import { aptCacheAge } from "../../facts/packages/apt-cache-age.js";
+import { missingApplets } from "../../facts/busybox/missing-applets.js";
+
+const SHELLS = [["dash"], ["/bin/busybox", "sh"]].filter(([bin]) => bin === "dash" || existsSync(bin!));
+const hostile = `/tmp/x y/'q' "d" $(touch /tmp/pwned) \`id\` \nz`;
+const managers: ServiceManager[] = ["systemd", "upstart", "sysvinit", "openrc"];
+
+const commands: Record<string, string> = {
+  atomicWrite: atomicWriteCommand(hostile, { mode: 0o600, user: "a b", group: "$(id)" }, "t"),
+  download: downloadCommand("busybox", "http://h/$(id)'`", hostile, "0".repeat(64), { mode: 0o755 }),
+  script: scriptCommand("#!/bin/sh\n", ["$(id)", "a'b"]),
+  keys: authorizedKeysCommand("deploy", hostile),
+  wait: waitCommand("test -f /x", "`x` $(id) 'q'", 3, 1),
+  reboot: scheduleCommand("reboot || reboot -f"),
+  ...Object.fromEntries(managers.flatMap((m) => [
+    [`status-${m}`, statusCommand("a'b $(id)", m)],
+    [`action-${m}`, actionCommand(m, "nginx", "restart")],
+    [`enable-${m}`, enableCommand(m, "nginx", true)],
+    [`disable-${m}`, enableCommand(m, "nginx", false)],
+  ])),
+  sysctl: sysctl(hostile).command,
+  groups: groups.command,
+  bootId: bootId.command,
+  deb: dpkgInstalled.command,
+  apk: apkInstalled.command,
+  aptAge: aptCacheAge.command,
+  applets: missingApplets(hostile).command,
+};
+
+describe.each(SHELLS)("command lines under %s", (...shell) => {
+  for (const [name, cmd] of Object.entries(commands)) {
+    it(`${name} parses`, () => {
+      const r = spawnSync(shell[0]!, [...shell.slice(1), "-n", "-c", cmd], { encoding: "utf8" });
+      expect(r.stderr).toBe("");
+      expect(r.status).toBe(0);
+    });
+  }
+  it("the sysvinit/openrc status checks run and answer for a service that does not exist", () => {
+    for (const m of ["sysvinit", "openrc"] as const) {
+      const r = spawnSync(shell[0]!, [...shell.slice(1), "-c", statusCommand("pine-no-such-service", m)], { encoding: "utf8" });
+      expect(parseStatus(r.stdout, m)).toEqual({ via: m, exists: false, running: false, enabled: false });
+    }
+  });
+});
