@@ -4,3 +4,4 @@ export * as server from "./server/index.js";
 export * as packages from "./packages/index.js";
 export * as services from "./services/index.js";
 export * as busybox from "./busybox/index.js";
+export * as disk from "./disk/index.js";

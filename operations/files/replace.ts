@@ -40,7 +40,9 @@ export const replace = defineOperation<ReplaceArgs>({
         throw new Error(`files.replace: ${path} does not exist (pass required: false to allow that)`);
       }
       regex.lastIndex = 0;
-      const count = text.match(new RegExp(regex.source, regex.flags.includes("g") ? regex.flags : `${regex.flags}g`))?.length ?? 0;
+      const all = text.match(new RegExp(regex.source, regex.flags.includes("g") ? regex.flags : `${regex.flags}g`))?.length ?? 0;
+      // A RegExp without the g flag replaces only its first match.
+      const count = regex.flags.includes("g") ? all : Math.min(all, 1);
       const next = text.replace(regex, a.replace);
       if (next === text) return null;
       return { text: next, description: `edit ${path}: replace ${count} match${count === 1 ? "" : "es"} of ${String(regex)}` };

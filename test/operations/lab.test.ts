@@ -11,6 +11,9 @@ import * as server from "../../operations/server/index.js";
 import * as packages from "../../operations/packages/index.js";
 import { service } from "../../operations/services/index.js";
 import * as busybox from "../../operations/busybox/index.js";
+import * as disk from "../../operations/disk/index.js";
+import { findLoop } from "../../operations/disk/index.js";
+import { loops } from "../../facts/block/loops.js";
 import { withFarm } from "../../operations/busybox/index.js";
 import type { OperationResult } from "../../src/operations/define.js";
 import type { HostContext } from "../../src/host.js";
@@ -277,6 +280,44 @@ describe.skipIf(labSkip !== undefined)("operations on a lab host", () => {
     expect(error.describe()).toContain("did not come back in a new boot within 6s");
     expect(error.describe()).toContain("still answered from the old boot");
     expect((await h.sh("echo ok")).trim()).toBe("ok");
+  });
+
+  it("disk: loop devices over a sparse file (whole and a slice), mkfs guarded by the magic bytes, tmpfs, detach only ours", async () => {
+    const image = join(dir, "disk.img");
+    await h.sh(`truncate -s 320M ${image}`);
+    const type = (dev: string) => h.sh(`blkid -o value -s TYPE ${dev} || true`).then((t) => t.trim());
+    const find = async (offset = 0, size = 0) => {
+      const all = await h.host.fact(loops);
+      return findLoop(all, image, offset, size)?.device;
+    };
+    try {
+      expect(statuses(await twice(disk.loop_attach, h.host, { file: image }))).toEqual(["changed", "unchanged"]);
+      const whole = (await find())!;
+      expect(whole).toMatch(/^\/dev\/loop\d+$/);
+      expect(statuses(await twice(disk.mkfs, h.host, { device: whole, fstype: "ext2", label: "boot" }))).toEqual(["changed", "unchanged"]);
+      expect(await type(whole)).toBe("ext2");
+      await expect(disk.mkfs(h.host, { device: whole, fstype: "xfs" })).rejects.toThrow(/already holds an ext2\/3\/4 filesystem; refusing/);
+      expect(await type(whole)).toBe("ext2");
+      expect(statuses(await twice(disk.mkfs, h.host, { device: whole, fstype: "xfs", force: true }))).toEqual(["changed", "unchanged"]);
+      expect(await type(whole)).toBe("xfs");
+
+      const slice = { file: image, offset: 1024 * 1024, sizeLimit: 64 * 1024 * 1024 };
+      expect(statuses(await twice(disk.loop_attach, h.host, slice))).toEqual(["changed", "unchanged"]);
+      const part = (await find(slice.offset, slice.sizeLimit))!;
+      expect((await h.sh(`blockdev --getsize64 ${part}`)).trim()).toBe(String(64 * 1024 * 1024));
+      expect(statuses(await twice(disk.mkfs, h.host, { device: part, fstype: "swap", force: true }))).toEqual(["changed", "unchanged"]);
+      expect(await type(part)).toBe("swap");
+
+      const ws = join(dir, "workspace");
+      expect(statuses(await twice(disk.tmpfs, h.host, { path: ws, size: "8m", mode: "0700" }))).toEqual(["changed", "unchanged"]);
+      expect(await h.sh("cat /proc/mounts")).toMatch(new RegExp(`tmpfs ${ws} tmpfs \\S*size=8192k`));
+      await server.mount(h.host, { path: ws, mounted: false });
+
+      expect(statuses(await twice(disk.loop_detach, h.host, { file: image }))).toEqual(["changed", "unchanged"]);
+      expect((await h.sh(`losetup -j ${image}`)).trim()).toBe("");
+    } finally {
+      await h.sh(`for d in $(losetup -j ${image} | cut -d: -f1); do losetup -d "$d"; done; umount ${join(dir, "workspace")} 2>/dev/null; true`);
+    }
   });
 
   it("packages.apt reads dpkg for real: installed packages are unchanged, a missing one is only planned under --dry", async () => {

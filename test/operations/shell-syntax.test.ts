@@ -17,6 +17,8 @@ import { bootId } from "../../facts/server/boot-id.js";
 import { dpkgInstalled } from "../../facts/packages/dpkg-installed.js";
 import { apkInstalled } from "../../facts/packages/apk-installed.js";
 import { aptCacheAge } from "../../facts/packages/apt-cache-age.js";
+import { fsSignature } from "../../facts/block/fs-signature.js";
+import { attachCommand } from "../../operations/disk/loop.js";
 import { missingApplets } from "../../facts/busybox/missing-applets.js";
 
 const SHELLS = [["dash"], ["/bin/busybox", "sh"]].filter(([bin]) => bin === "dash" || existsSync(bin!));
@@ -43,6 +45,9 @@ const commands: Record<string, string> = {
   apk: apkInstalled.command,
   aptAge: aptCacheAge.command,
   applets: missingApplets(hostile).command,
+  fsSignature: fsSignature(hostile).command,
+  loopAttach: attachCommand(hostile, 512, 1024, true, true),
+  loopAttachBusybox: attachCommand(hostile, 512, 0, false, false),
 };
 
 describe.each(SHELLS)("command lines under %s", (...shell) => {
