@@ -5,3 +5,4 @@ export * as packages from "./packages/index.js";
 export * as services from "./services/index.js";
 export * as busybox from "./busybox/index.js";
 export * as disk from "./disk/index.js";
+export * as image from "./image/index.js";

