@@ -30,6 +30,11 @@ export class HostContext {
   readonly groups: readonly string[];
   readonly data: Readonly<Record<string, unknown>>;
   readonly dry: boolean;
+  /**
+   * What operations remember about this host between each other during one run, keyed by family
+   * ("disk.loops": the loop devices pine attached, so disk.loop_detach frees only those). Never shared across hosts.
+   */
+  readonly state = new Map<string, unknown>();
   private readonly cache = new Map<string, FactResult<unknown>>();
   private counts = { changed: 0, unchanged: 0 };
 

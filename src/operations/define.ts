@@ -1,6 +1,7 @@
 // How an operation is defined and run: read facts, plan the commands that close the gap
 // (none when the host is already right), then execute them or, with --dry, only report them.
 import type { Readable } from "node:stream";
+import type { ExecResult } from "../connectors/types.js";
 import { CommandError, PineError } from "../errors.js";
 import type { OperationStatus } from "../events.js";
 import type { Fact } from "../facts/define.js";
@@ -13,6 +14,14 @@ export interface Step {
   /** What to show instead of the command (e.g. when it embeds a large script). */
   display?: string;
   timeoutMs?: number;
+  /** Output as it arrives, e.g. to report a long write's progress with host.progress(). */
+  onStdout?: (chunk: Buffer) => void;
+  onStderr?: (chunk: Buffer) => void;
+  /**
+   * Sees the finished step's result before its exit code is checked: read a value from its output (the loop device
+   * `losetup --show` printed), or throw an error that says more than "exit 1". Returning leaves the usual check.
+   */
+  onResult?: (result: ExecResult) => void;
 }
 
 export interface Plan {
@@ -92,7 +101,8 @@ export function defineOperation<A>(spec: OperationSpec<A>): Operation<A> {
 
 async function runStep(host: HostContext, opName: string, step: Step): Promise<void> {
   const stdin = typeof step.stdin === "function" ? step.stdin() : step.stdin;
-  const result = await host.exec(step.command, { stdin, timeoutMs: step.timeoutMs });
+  const result = await host.exec(step.command, { stdin, timeoutMs: step.timeoutMs, onStdout: step.onStdout, onStderr: step.onStderr });
+  step.onResult?.(result);
   if (result.exitCode !== 0) {
     throw new CommandError(`${opName} failed`, {
       host: host.name,
