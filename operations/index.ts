@@ -6,3 +6,4 @@ export * as services from "./services/index.js";
 export * as busybox from "./busybox/index.js";
 export * as disk from "./disk/index.js";
 export * as image from "./image/index.js";
+export * as ostree from "./ostree/index.js";

@@ -14,6 +14,8 @@ import { service } from "../../operations/services/index.js";
 import * as busybox from "../../operations/busybox/index.js";
 import * as disk from "../../operations/disk/index.js";
 import * as image from "../../operations/image/index.js";
+import * as ostree from "../../operations/ostree/index.js";
+import { deployments } from "../../facts/ostree/deployments.js";
 import { findLoop } from "../../operations/disk/index.js";
 import { loops } from "../../facts/block/loops.js";
 import { withFarm } from "../../operations/busybox/index.js";
@@ -363,6 +365,49 @@ describe.skipIf(labSkip !== undefined)("operations on a lab host", () => {
       expect((await h.sh(`losetup -j ${image}`)).trim()).toBe("");
     } finally {
       await h.sh(`for d in $(losetup -j ${image} | cut -d: -f1); do losetup -d "$d"; done; umount ${join(dir, "workspace")} 2>/dev/null; true`);
+    }
+  });
+
+  it("ostree: apply a static delta, deploy, keep two, roll back — in a scratch sysroot", async () => {
+    const sys = join(dir, "sysroot");
+    const build = join(dir, "build-repo");
+    const tree = join(dir, "tree");
+    const repo = join(sys, "ostree", "repo");
+    // A tiny OS tree (ostree admin deploy wants a kernel under /usr/lib/modules) and two commits of it.
+    const commit = async (text: string) => {
+      await h.sh(`echo ${text} > ${tree}/usr/bin/version && ostree --repo=${build} commit -b pine/x86_64 --tree=dir=${tree} -s ${text} >/dev/null`);
+      return (await h.sh(`ostree --repo=${build} rev-parse pine/x86_64`)).trim();
+    };
+    await h.sh(`mkdir -p ${tree}/usr/bin ${tree}/usr/etc ${tree}/usr/lib/modules/6.1.0 ${sys} && echo ID=pine > ${tree}/usr/etc/os-release && echo k > ${tree}/usr/lib/modules/6.1.0/vmlinuz && ostree --repo=${build} init --mode=archive && ostree admin init-fs ${sys} >/dev/null && ostree admin os-init --sysroot=${sys} pine >/dev/null`);
+    const c1 = await commit("one");
+    const c2 = await commit("two");
+    await h.sh(`ostree --repo=${repo} pull-local ${build} ${c1} >/dev/null`);
+    const delta = join(dir, "delta.tar");
+    await h.sh(`ostree --repo=${build} static-delta generate --from=${c1} --to=${c2} --inline --filename=${delta} >/dev/null`);
+    const next = async () => (await h.host.fact(deployments(sys))).map((d) => d.commit);
+    const say = (e: Error & { describe?(): string }) => {
+      throw new Error(e.describe?.() ?? e.message);
+    };
+    try {
+
+    expect(statuses(await twice(ostree.deploy, h.host, { commit: c1, sysroot: sys }).catch(say))).toEqual(["changed", "unchanged"]);
+    await expect(ostree.deploy(h.host, { commit: c2, sysroot: sys })).rejects.toThrow(/has no commit .*apply its delta first/);
+    expect(statuses(await twice(ostree.apply_delta, h.host, { delta, commit: c2, sysroot: sys }))).toEqual(["changed", "unchanged"]);
+    expect(statuses(await twice(ostree.deploy, h.host, { commit: c2, sysroot: sys }))).toEqual(["changed", "unchanged"]);
+    expect(await next()).toEqual([c2, c1]);
+    // Without a booted deployment, ostree's own deploy keeps only two; --retain builds the three that keep must trim.
+    await h.sh(`ostree admin deploy --sysroot=${sys} --os=pine --retain ${c1} >/dev/null`);
+    h.host.invalidate("ostree.*");
+    expect(await next()).toEqual([c1, c2, c1]);
+    expect(statuses(await twice(ostree.keep, h.host, { sysroot: sys }))).toEqual(["changed", "unchanged"]);
+    expect(await next()).toEqual([c1, c2]);
+    expect((await ostree.rollback(h.host, { sysroot: sys })).status).toBe("changed");
+    expect((await next())[0]).toBe(c2);
+    const c3 = await commit("three");
+    await expect(ostree.apply_delta(h.host, { delta, commit: c3, sysroot: sys })).rejects.toThrow(/ostree.apply_delta failed/);
+    } finally {
+      // ostree marks deployment roots immutable; the scratch dir could not be removed otherwise.
+      await h.sh(`for d in ${sys}/ostree/deploy/*/deploy/*; do [ -d "$d" ] && chattr -i "$d"; done; true`);
     }
   });
 
