@@ -34,6 +34,7 @@ const all: AnyFact[] = [
   server.services,
   server.mounts,
   server.login,
+  server.kernelIdentity,
   boot.firmware,
   block.rootDisk,
   block.loops,

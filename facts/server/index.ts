@@ -13,3 +13,4 @@ export { shell, type Shell } from "./shell.js";
 export { services, type Service, type Services } from "./services.js";
 export { mounts, type Mount } from "./mounts.js";
 export { login, type Login } from "./login.js";
+export { kernelIdentity, type KernelIdentity } from "./kernel-identity.js";

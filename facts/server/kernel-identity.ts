@@ -1,0 +1,31 @@
+// server.kernelIdentity: which kernel boot and which PID namespace the host runs in. pine compares them with
+// the controller's own: a "host" sharing the controller's PID namespace (or, for a VM, its kernel) is the
+// controller's machine itself, and a destructive install or reboot there would take down the controller.
+import { defineFact, FactUnavailable } from "../../src/facts/define.js";
+import { keyValues, splitLines } from "../output.js";
+
+export interface KernelIdentity {
+  /** /proc/sys/kernel/random/boot_id: changes at every boot of the kernel. */
+  bootId: string;
+  /** readlink /proc/self/ns/pid, e.g. pid:[4026531836]; null where the kernel has no namespaces. */
+  pidNamespace: string | null;
+}
+
+export const kernelIdentityCommand = [
+  `printf 'boot_id=%s\\n' "$(cat /proc/sys/kernel/random/boot_id 2>/dev/null)"`,
+  `printf 'pidns=%s\\n' "$(readlink /proc/self/ns/pid 2>/dev/null)"`,
+].join("\n");
+
+export function parseKernelIdentity(stdout: string): KernelIdentity {
+  const kv = keyValues(splitLines(stdout));
+  const bootId = kv.get("boot_id") ?? "";
+  if (!/^[0-9a-f-]{36}$/.test(bootId)) throw new FactUnavailable("cannot read /proc/sys/kernel/random/boot_id");
+  const pid = kv.get("pidns") ?? "";
+  return { bootId, pidNamespace: /^pid:\[\d+\]$/.test(pid) ? pid : null };
+}
+
+export const kernelIdentity = defineFact<KernelIdentity>({
+  name: "server.kernelIdentity",
+  command: kernelIdentityCommand,
+  parse: (out) => parseKernelIdentity(out.stdout),
+});
