@@ -1,5 +1,6 @@
 // Preflight: everything install must know about a host, gathered in one round trip, and the verdict —
 // which path (vm or container), or the reasons the host does not fit. Pure apart from the one gather.
+import { readFileSync, readlinkSync } from "node:fs";
 import { UsageError } from "../../src/errors.js";
 import type { HostContext } from "../../src/host.js";
 import type { Fact } from "../../src/facts/define.js";
@@ -16,6 +17,7 @@ import { init } from "../../facts/server/init.js";
 import { login } from "../../facts/server/login.js";
 import { memory } from "../../facts/server/memory.js";
 import { virt } from "../../facts/server/virt.js";
+import { kernelIdentity, type KernelIdentity } from "../../facts/server/kernel-identity.js";
 import type { InstallConfig, InstallMode } from "./config.js";
 import { planNetwork, type TargetNetwork } from "./network.js";
 import { planDataPartitions, type DiskLayout } from "./partitions.js";
@@ -38,9 +40,38 @@ export interface Preflight {
   notes: string[];
 }
 
-const FACTS: readonly Fact<unknown>[] = [login, virt, distro, init, firmware, rootDisk, memory, modules, addresses, gateway, interfaces, dns, release];
+const FACTS: readonly Fact<unknown>[] = [login, kernelIdentity, virt, distro, init, firmware, rootDisk, memory, modules, addresses, gateway, interfaces, dns, release];
 
-export async function preflight(host: HostContext, config: InstallConfig): Promise<Preflight> {
+/** The controller's own kernel boot and PID namespace, read locally. */
+export function controllerIdentity(): KernelIdentity {
+  const read = (f: () => string) => {
+    try {
+      return f();
+    } catch {
+      return null;
+    }
+  };
+  return {
+    bootId: read(() => readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim()) ?? "",
+    pidNamespace: read(() => readlinkSync("/proc/self/ns/pid")),
+  };
+}
+
+/**
+ * Never flash or reboot the machine pine runs on: a host in the controller's PID namespace is that machine
+ * (a reboot there restarts the controller), and a "VM" on the controller's kernel is not a VM of its own.
+ */
+export function controllerClash(hostId: KernelIdentity, controller: KernelIdentity, mode: InstallMode | null): string | null {
+  if (hostId.pidNamespace !== null && hostId.pidNamespace === controller.pidNamespace && hostId.bootId === controller.bootId) {
+    return "this host shares the controller's kernel and PID namespace: it is the machine pine runs on, and installing would destroy it";
+  }
+  if (mode === "vm" && hostId.bootId === controller.bootId) {
+    return "this host runs on the controller's own kernel, so it is not a separate VM: refusing to write over its disk";
+  }
+  return null;
+}
+
+export async function preflight(host: HostContext, config: InstallConfig, controller: KernelIdentity = controllerIdentity()): Promise<Preflight> {
   const results = await host.gather(FACTS);
   const get = <T>(fact: Fact<T>): { value: T } | { reason: string } => {
     const r = results[FACTS.indexOf(fact as Fact<unknown>)]!;
@@ -64,6 +95,13 @@ export async function preflight(host: HostContext, config: InstallConfig): Promi
     else if (v.kind === "vm") mode = "vm";
     else if (v.kind === "openvz" || v.kind === "lxc") mode = "container";
     else refusals.push(`virtualisation is "${v.kind}" (${v.evidence}): pine installs only over VMs (KVM/Xen) and OpenVZ/LXC containers; set data.install.mode to override`);
+  }
+
+  const identity = val(kernelIdentity);
+  if (!identity) refusals.push(`cannot read the host's kernel identity (boot id): ${reasonOf(get(kernelIdentity))}`);
+  else {
+    const clash = controllerClash(identity, controller, mode);
+    if (clash) refusals.push(clash);
   }
 
   const d = val(distro);

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { parseParts, readInstallConfig } from "../../deploys/install/config.js";
 import { maskToPrefix, planNetwork, prefixToMask, renderInterfaces, renderNetworkEnvironment } from "../../deploys/install/network.js";
 import { IMAGE_BYTES, planDataPartitions } from "../../deploys/install/partitions.js";
+import { controllerClash, controllerIdentity } from "../../deploys/install/preflight.js";
 import type { NetInterface } from "../../facts/net/interfaces.js";
 
 const GiB = 1024 ** 3;
@@ -103,5 +104,24 @@ describe("data partitions after the image", () => {
 
   it("refuses a disk that cannot hold it, saying how much is needed", () => {
     expect(() => planDataPartitions("web1", 4 * GiB, { varBytes: 5 * GiB, varLogBytes: 128 * MiB, shareLogBytes: 128 * MiB })).toThrow(/disk is 4\.0 GiB, too small .* \(needs 6\.0 GiB\)/);
+  });
+});
+
+describe("never install over the controller's own machine", () => {
+  const controller = { bootId: "6058680d-e264-4599-ac8d-efea3282f93b", pidNamespace: "pid:[4026531836]" };
+  it("refuses a host in the controller's PID namespace, whatever the mode", () => {
+    expect(controllerClash({ ...controller }, controller, "container")).toMatch(/machine pine runs on/);
+    expect(controllerClash({ ...controller }, controller, null)).toMatch(/machine pine runs on/);
+  });
+  it("refuses a 'VM' on the controller's kernel, but allows a container in its own PID namespace", () => {
+    const nspawn = { bootId: controller.bootId, pidNamespace: "pid:[4026532999]" };
+    expect(controllerClash(nspawn, controller, "vm")).toMatch(/not a separate VM/);
+    expect(controllerClash(nspawn, controller, "container")).toBeNull();
+    expect(controllerClash({ bootId: "0e8a7c0a-2d7e-4a1e-9a55-1c7f1b0f1e23", pidNamespace: controller.pidNamespace }, controller, "vm")).toBeNull();
+  });
+  it("reads the controller's identity from this machine", () => {
+    const id = controllerIdentity();
+    expect(id.bootId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(id.pidNamespace).toMatch(/^pid:\[\d+\]$/);
   });
 });
