@@ -122,6 +122,15 @@ export class SshConnector implements Connector {
     return result.stdoutBytes;
   }
 
+  /**
+   * From the next connection on, accept only this host key (`TYPE BASE64`), and record it in known_hosts once seen.
+   * Used after pine reinstalled the host with a key it generated itself: the old key is no longer valid, and no
+   * other key is trusted. Call close() first (or let the current connection drop) so the next exec reconnects.
+   */
+  expectHostKey(key: string): void {
+    this.#settings.hostKeys = { ...this.#settings.hostKeys, pinnedKey: key };
+  }
+
   async close(): Promise<void> {
     const pending = this.#connection;
     this.#connection = undefined;
