@@ -1,4 +1,5 @@
-// server.reboot: reboot the host and wait until it is back in a NEW boot (its boot_id changed), not merely until ssh answers
+// server.reboot: reboot the host and wait until it is back in a NEW boot (its boot id — or, in a container, its PID
+// namespace — changed), not merely until ssh answers
 // (an sshd that has not gone down yet answers too). The plan step only schedules the reboot so the channel closes cleanly;
 // the `after` hook drops the connection and polls the boot id through the same connector, which reconnects on demand.
 //
@@ -8,7 +9,15 @@ import { PineError, UsageError } from "../../src/errors.js";
 import type { Connector } from "../../src/connectors/types.js";
 import { defineOperation } from "../../src/operations/define.js";
 import { quote } from "../../src/shell.js";
-import { BOOT_ID_COMMAND, bootId, parseBootId } from "../../facts/server/boot-id.js";
+import { kernelIdentity, kernelIdentityCommand, parseKernelIdentity, type KernelIdentity } from "../../facts/server/kernel-identity.js";
+
+/**
+ * What changes when a host boots again: the kernel's boot id for a VM, and the PID namespace for a container
+ * (an OpenVZ/LXC/nspawn container shares the kernel, so its boot id stays; its restart makes a new PID namespace).
+ */
+export function bootIdentity(id: KernelIdentity): string {
+  return `${id.bootId} ${id.pidNamespace ?? "-"}`;
+}
 
 export interface RebootArgs {
   /** How long the host may take to come back (default 600 000 ms). */
@@ -57,9 +66,9 @@ export async function waitForNewBoot(connector: Connector, name: string, before:
   while (now() < deadline) {
     try {
       const left = Math.max(1_000, deadline - now());
-      const result = await withTimeout(connector.exec(BOOT_ID_COMMAND, { timeoutMs: Math.min(15_000, left) }), Math.min(30_000, left));
+      const result = await withTimeout(connector.exec(kernelIdentityCommand, { timeoutMs: Math.min(15_000, left) }), Math.min(30_000, left));
       if (result.exitCode === 0) {
-        const id = parseBootId(result.stdout);
+        const id = bootIdentity(parseKernelIdentity(result.stdout));
         if (id !== before) return id;
         last = "the host still answered from the old boot (the reboot has not happened yet)";
       } else last = `reading the boot id failed (exit ${result.exitCode}): ${result.stderr.trim().slice(0, 200)}`;
@@ -89,7 +98,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 export const reboot = defineOperation<RebootArgs>({
   name: "server.reboot",
   describe: () => "reboot and wait for the new boot",
-  facts: () => [bootId],
+  facts: () => [kernelIdentity],
   async plan(host, a) {
     const timeoutMs = a.timeoutMs ?? 600_000;
     if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new UsageError(`server.reboot: timeoutMs must be a positive number, got ${a.timeoutMs}`);
@@ -100,7 +109,7 @@ export const reboot = defineOperation<RebootArgs>({
         throw new UsageError(`server.reboot: the ${host.connector.kind} connector of ${host.name} cannot switch to a new host key (it has no expectHostKey)`);
       }
     }
-    const before = await host.fact(bootId);
+    const before = bootIdentity(await host.fact(kernelIdentity));
     const connector = host.connector;
     return {
       description: `reboot ${host.name} (boot ${before.slice(0, 8)}…) and wait up to ${Math.round(timeoutMs / 1000)}s for a new boot`,

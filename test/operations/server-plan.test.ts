@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import * as server from "../../operations/server/index.js";
 import { scriptCommand, interpreter } from "../../operations/server/script.js";
 import { authorizedKeysCommand } from "../../operations/server/user.js";
-import { scheduleCommand, waitForNewBoot } from "../../operations/server/reboot.js";
+import { bootIdentity, scheduleCommand, waitForNewBoot } from "../../operations/server/reboot.js";
+import { kernelIdentity, kernelIdentityCommand } from "../../facts/server/kernel-identity.js";
 import { content } from "../../facts/files/content.js";
 import { file } from "../../facts/files/file.js";
 import { hostname } from "../../facts/server/hostname.js";
@@ -12,7 +13,6 @@ import { users } from "../../facts/server/users.js";
 import { groups } from "../../facts/server/groups.js";
 import { which } from "../../facts/server/which.js";
 import { mounts } from "../../facts/server/mounts.js";
-import { bootId } from "../../facts/server/boot-id.js";
 import { MAX_EDIT_BYTES } from "../../operations/files/edit.js";
 import { FakeConnector, fakeHost } from "./support/fake-host.js";
 import { contentOf, stat } from "./support/facts.js";
@@ -163,16 +163,19 @@ describe("server.reboot (from given facts only: rebooting a real host is not saf
   const old = "11111111-2222-3333-4444-555555555555";
   const fresh = "99999999-2222-3333-4444-555555555555";
   const fast = { settleMs: 0, pollMs: 0 };
+  const identity = (bootId: string, pidNamespace = "pid:[4026532100]") => ({ bootId, pidNamespace });
+  const answer = (bootId: string, pidns = "pid:[4026532100]") => ({ stdout: `boot_id=${bootId}\npidns=${pidns}\n` });
+  const isIdentityProbe = (cmd: string) => cmd === kernelIdentityCommand;
 
   it("schedules a detached reboot, then polls the boot id until it changes", async () => {
     let polls = 0;
-    const f = fakeHost([[bootId, old]], {
+    const f = fakeHost([[kernelIdentity, identity(old)]], {
       respond: (cmd) => {
-        if (!cmd.startsWith("cat /proc/sys/kernel/random/boot_id")) return undefined;
+        if (!isIdentityProbe(cmd)) return undefined;
         polls++;
         if (polls === 1) throw new Error("connect ECONNREFUSED");
-        if (polls === 2) return { stdout: `${old}\n` };
-        return { stdout: `${fresh}\n` };
+        if (polls === 2) return answer(old);
+        return answer(fresh);
       },
     });
     const r = await server.reboot(f.host, fast);
@@ -182,18 +185,31 @@ describe("server.reboot (from given facts only: rebooting a real host is not saf
     expect(polls).toBe(3);
   });
 
+  it("a container restart keeps the kernel's boot id but makes a new PID namespace: that is a new boot", async () => {
+    let polls = 0;
+    const f = fakeHost([[kernelIdentity, identity(old, "pid:[4026532100]")]], {
+      respond: (cmd) => {
+        if (!isIdentityProbe(cmd)) return undefined;
+        polls++;
+        return polls === 1 ? answer(old, "pid:[4026532100]") : answer(old, "pid:[4026532777]");
+      },
+    });
+    expect((await server.reboot(f.host, fast)).status).toBe("changed");
+    expect(polls).toBe(2);
+  });
+
   it("fails with the last thing seen when the boot id never changes", async () => {
-    const c = new FakeConnector(() => ({ stdout: `${old}\n` }));
+    const c = new FakeConnector(() => answer(old));
     let t = 0;
-    await expect(waitForNewBoot(c, "h1", old, { timeoutMs: 10_000, settleMs: 0, pollMs: 0, sleep: async () => void (t += 2_000), now: () => t })).rejects.toMatchObject({
+    await expect(waitForNewBoot(c, "h1", bootIdentity(identity(old)), { timeoutMs: 10_000, settleMs: 0, pollMs: 0, sleep: async () => void (t += 2_000), now: () => t })).rejects.toMatchObject({
       message: "server.reboot: h1 did not come back in a new boot within 10s",
       stderr: expect.stringContaining("still answered from the old boot"),
     });
   });
 
   it("refuses a new host key on a connector that cannot switch keys; dry run only plans", async () => {
-    await expect(server.reboot(fakeHost([[bootId, old]]).host, { hostKey: "ssh-ed25519 AAAAC3Nz" })).rejects.toThrow(/cannot switch to a new host key/);
-    const d = fakeHost([[bootId, old]], { dry: true });
+    await expect(server.reboot(fakeHost([[kernelIdentity, identity(old)]]).host, { hostKey: "ssh-ed25519 AAAAC3Nz" })).rejects.toThrow(/cannot switch to a new host key/);
+    const d = fakeHost([[kernelIdentity, identity(old)]], { dry: true });
     const r = await server.reboot(d.host, {});
     expect(r.status).toBe("planned");
     expect(d.commands).toEqual([]);

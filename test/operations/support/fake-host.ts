@@ -27,7 +27,7 @@ export class FakeConnector implements Connector {
 
   async exec(command: string, options?: ExecOptions): Promise<ExecResult> {
     // A fact batch reaching the connector means a test forgot to prime a fact: say which.
-    if (/^exec <\/dev\/null\n/.test(command)) throw new Error(`unprimed fact(s) requested:\n${command}`);
+    if (/'PINE[0-9a-f]{24}:B:0'/.test(command)) throw new Error(`unprimed fact(s) requested:\n${command}`);
     this.stats.execs++;
     const stdin = options?.stdin;
     this.commands.push({ command, ...(stdin === undefined ? {} : { stdin: await readAll(stdin) }) });
