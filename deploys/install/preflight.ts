@@ -1,6 +1,5 @@
 // Preflight: everything install must know about a host, gathered in one round trip, and the verdict —
 // which path (vm or container), or the reasons the host does not fit. Pure apart from the one gather.
-import { readFileSync, readlinkSync } from "node:fs";
 import { UsageError } from "../../src/errors.js";
 import type { HostContext } from "../../src/host.js";
 import type { Fact } from "../../src/facts/define.js";
@@ -17,7 +16,7 @@ import { init } from "../../facts/server/init.js";
 import { login } from "../../facts/server/login.js";
 import { memory } from "../../facts/server/memory.js";
 import { virt } from "../../facts/server/virt.js";
-import { kernelIdentity, type KernelIdentity } from "../../facts/server/kernel-identity.js";
+import { isControllerMachine, kernelIdentity, localKernelIdentity, type KernelIdentity } from "../../facts/server/kernel-identity.js";
 import type { InstallConfig, InstallMode } from "./config.js";
 import { planNetwork, type TargetNetwork } from "./network.js";
 import { planDataPartitions, type DiskLayout } from "./partitions.js";
@@ -43,26 +42,14 @@ export interface Preflight {
 const FACTS: readonly Fact<unknown>[] = [login, kernelIdentity, virt, distro, init, firmware, rootDisk, memory, modules, addresses, gateway, interfaces, dns, release];
 
 /** The controller's own kernel boot and PID namespace, read locally. */
-export function controllerIdentity(): KernelIdentity {
-  const read = (f: () => string) => {
-    try {
-      return f();
-    } catch {
-      return null;
-    }
-  };
-  return {
-    bootId: read(() => readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim()) ?? "",
-    pidNamespace: read(() => readlinkSync("/proc/self/ns/pid")),
-  };
-}
+export const controllerIdentity = localKernelIdentity;
 
 /**
  * Never flash or reboot the machine pine runs on: a host in the controller's PID namespace is that machine
  * (a reboot there restarts the controller), and a "VM" on the controller's kernel is not a VM of its own.
  */
 export function controllerClash(hostId: KernelIdentity, controller: KernelIdentity, mode: InstallMode | null): string | null {
-  if (hostId.pidNamespace !== null && hostId.pidNamespace === controller.pidNamespace && hostId.bootId === controller.bootId) {
+  if (isControllerMachine(hostId, controller)) {
     return "this host shares the controller's kernel and PID namespace: it is the machine pine runs on, and installing would destroy it";
   }
   if (mode === "vm" && hostId.bootId === controller.bootId) {

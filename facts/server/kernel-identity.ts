@@ -1,6 +1,7 @@
 // server.kernelIdentity: which kernel boot and which PID namespace the host runs in. pine compares them with
 // the controller's own: a "host" sharing the controller's PID namespace (or, for a VM, its kernel) is the
 // controller's machine itself, and a destructive install or reboot there would take down the controller.
+import { readFileSync, readlinkSync } from "node:fs";
 import { defineFact, FactUnavailable } from "../../src/facts/define.js";
 import { keyValues, splitLines } from "../output.js";
 
@@ -29,3 +30,23 @@ export const kernelIdentity = defineFact<KernelIdentity>({
   command: kernelIdentityCommand,
   parse: (out) => parseKernelIdentity(out.stdout),
 });
+
+/** The same identity for the controller itself, read locally. */
+export function localKernelIdentity(): KernelIdentity {
+  const read = (f: () => string): string | null => {
+    try {
+      return f();
+    } catch {
+      return null;
+    }
+  };
+  return {
+    bootId: read(() => readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim()) ?? "",
+    pidNamespace: read(() => readlinkSync("/proc/self/ns/pid")),
+  };
+}
+
+/** True when the host is the controller's own machine: same kernel boot and same PID namespace. */
+export function isControllerMachine(host: KernelIdentity, controller: KernelIdentity = localKernelIdentity()): boolean {
+  return host.pidNamespace !== null && host.pidNamespace === controller.pidNamespace && host.bootId === controller.bootId;
+}

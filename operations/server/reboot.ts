@@ -9,7 +9,7 @@ import { PineError, UsageError } from "../../src/errors.js";
 import type { Connector } from "../../src/connectors/types.js";
 import { defineOperation } from "../../src/operations/define.js";
 import { quote } from "../../src/shell.js";
-import { kernelIdentity, kernelIdentityCommand, parseKernelIdentity, type KernelIdentity } from "../../facts/server/kernel-identity.js";
+import { isControllerMachine, kernelIdentity, kernelIdentityCommand, parseKernelIdentity, type KernelIdentity } from "../../facts/server/kernel-identity.js";
 
 /**
  * What changes when a host boots again: the kernel's boot id for a VM, and the PID namespace for a container
@@ -26,6 +26,8 @@ export interface RebootArgs {
   hostKey?: string;
   /** The reboot command (default: `reboot`, falling back to `reboot -f`). */
   command?: string;
+  /** Reboot even when the host is the machine pine runs on (same kernel boot and PID namespace). Default false. */
+  allowController?: boolean;
   /** Wait before the first check (default 3000 ms) and between checks (default 2000 ms). */
   settleMs?: number;
   pollMs?: number;
@@ -109,7 +111,13 @@ export const reboot = defineOperation<RebootArgs>({
         throw new UsageError(`server.reboot: the ${host.connector.kind} connector of ${host.name} cannot switch to a new host key (it has no expectHostKey)`);
       }
     }
-    const before = bootIdentity(await host.fact(kernelIdentity));
+    const identity = await host.fact(kernelIdentity);
+    if (!a.allowController && isControllerMachine(identity)) {
+      throw new UsageError(`server.reboot: ${host.name} is the machine pine itself runs on (same kernel boot and PID namespace): refusing to reboot it`, {
+        hint: "pass allowController: true if you really mean to reboot the controller",
+      });
+    }
+    const before = bootIdentity(identity);
     const connector = host.connector;
     return {
       description: `reboot ${host.name} (boot ${before.slice(0, 8)}…) and wait up to ${Math.round(timeoutMs / 1000)}s for a new boot`,

@@ -323,8 +323,10 @@ describe.skipIf(labSkip !== undefined)("operations on a lab host", () => {
   });
 
   it("server.reboot over the real connector: a 'reboot' that does not reboot is caught, because ssh answering is not enough", async () => {
-    // command "true": nothing reboots (never reboot this machine); the hook must time out seeing the same boot id.
-    const error = (await server.reboot(h.host, { command: "true", timeoutMs: 6_000, settleMs: 500, pollMs: 500 }).catch((e: unknown) => e)) as Error & { describe(): string };
+    // A plain lab host IS this machine (same kernel and PID namespace): reboot refuses it outright.
+    await expect(server.reboot(h.host, { timeoutMs: 6_000 })).rejects.toThrow(/machine pine itself runs on/);
+    // command "true" (allowed past the guard because it reboots nothing): the hook must time out seeing the same boot.
+    const error = (await server.reboot(h.host, { command: "true", allowController: true, timeoutMs: 6_000, settleMs: 500, pollMs: 500 }).catch((e: unknown) => e)) as Error & { describe(): string };
     expect(error.describe()).toContain("did not come back in a new boot within 6s");
     expect(error.describe()).toContain("still answered from the old boot");
     expect((await h.sh("echo ok")).trim()).toBe("ok");

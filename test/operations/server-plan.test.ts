@@ -4,7 +4,7 @@ import * as server from "../../operations/server/index.js";
 import { scriptCommand, interpreter } from "../../operations/server/script.js";
 import { authorizedKeysCommand } from "../../operations/server/user.js";
 import { bootIdentity, scheduleCommand, waitForNewBoot } from "../../operations/server/reboot.js";
-import { kernelIdentity, kernelIdentityCommand } from "../../facts/server/kernel-identity.js";
+import { kernelIdentity, kernelIdentityCommand, localKernelIdentity } from "../../facts/server/kernel-identity.js";
 import { content } from "../../facts/files/content.js";
 import { file } from "../../facts/files/file.js";
 import { hostname } from "../../facts/server/hostname.js";
@@ -196,6 +196,12 @@ describe("server.reboot (from given facts only: rebooting a real host is not saf
     });
     expect((await server.reboot(f.host, fast)).status).toBe("changed");
     expect(polls).toBe(2);
+  });
+
+  it("refuses to reboot the machine pine runs on, unless told to", async () => {
+    const f = fakeHost([[kernelIdentity, localKernelIdentity()]]);
+    await expect(server.reboot(f.host, fast)).rejects.toThrow(/machine pine itself runs on/);
+    expect(f.commands).toEqual([]);
   });
 
   it("fails with the last thing seen when the boot id never changes", async () => {
