@@ -7,6 +7,9 @@
 set -euo pipefail
 
 BASE_PACKAGES=(openssh-server openssh-client iproute2 busybox-static)
+# Lab hosts with their own root filesystem: `debian` hosts are a cached mmdebstrap tarball
+# (zstd) booted under systemd-nspawn; `busybox` hosts chroot sshd into a busybox-only tree.
+ROOTFS_PACKAGES=(systemd-container mmdebstrap zstd util-linux)
 
 say() { printf 'setup-system: %s\n' "$*"; }
 die() { printf 'setup-system: error: %s\n' "$*" >&2; exit 1; }
@@ -24,7 +27,7 @@ is_installed() {
 }
 
 missing=()
-for package in "${BASE_PACKAGES[@]}" "$@"; do
+for package in "${BASE_PACKAGES[@]}" "${ROOTFS_PACKAGES[@]}" "$@"; do
   if is_installed "$package"; then
     say "$package: already installed"
   else
