@@ -1,10 +1,11 @@
-// `pine lab down`: stop and remove everything a lab started, even when it was left half-built or crashed.
+// `pine lab down`: stop and remove everything a lab started (processes, containers, mounts, roots, network), even when it was left half-built or crashed.
 import { rm } from "node:fs/promises";
 import pLimit from "p-limit";
 import { removeBridge } from "./bridge.js";
 import { stopLabHost } from "./lab-host.js";
 import { findHostIndexes } from "./lab-members.js";
 import { labLayout } from "./layout.js";
+import { removeTree } from "./mounts.js";
 import { assertLabName } from "./names.js";
 import { assertRoot } from "./preconditions.js";
 import { readLabState, statePath } from "./state.js";
@@ -28,7 +29,8 @@ export async function labDown(options: LabDownOptions): Promise<void> {
   await Promise.all(indexes.map((index) => limit(() => stopLabHost(lab, index, layout, recordedPids.get(index)))));
   await removeBridge(lab);
   if (options.removeDir) {
-    await rm(layout.dir, { recursive: true, force: true });
+    // Host roots are gone by now; removeTree still refuses to reach through anything left mounted.
+    await removeTree(layout.dir);
   } else {
     await Promise.all([statePath(layout.dir), layout.inventory, layout.knownHosts].map((path) => rm(path, { force: true })));
   }

@@ -1,5 +1,5 @@
 // Processes the lab started, identified before they are signalled so a reused PID is never killed by mistake.
-import { readFile, readlink, stat } from "node:fs/promises";
+import { readdir, readFile, readlink, stat } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 
 /** Running and not a zombie (an orphan whose parent never reaps it still has a /proc entry). */
@@ -36,6 +36,45 @@ export async function isLabSshd(pid: number, identity: SshdIdentity): Promise<bo
   }
 }
 
+export interface LabProcessIdentity {
+  /** Binaries the process may be running (/proc/PID/exe). */
+  executables: readonly string[];
+  /** A path only this host's process has on its command line (its root, its script). */
+  marker: string;
+}
+
+/** Whether `pid` is still a process the lab started for one host: the right binary, its marker in the command line. */
+export async function isLabProcess(pid: number | undefined, identity: LabProcessIdentity): Promise<boolean> {
+  if (pid === undefined || !Number.isInteger(pid) || pid <= 1 || !(await isRunning(pid))) return false;
+  try {
+    if (!identity.executables.includes(await readlink(`/proc/${pid}/exe`))) return false;
+    return (await readFile(`/proc/${pid}/cmdline`, "utf8")).split("\0").includes(identity.marker);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Every process that matches `identity`: the candidates (recorded PIDs) and any other process on the machine,
+ * so one whose PID file was lost in a crash is found too.
+ */
+export async function findLabProcesses(identity: LabProcessIdentity, candidates: ReadonlyArray<number | undefined> = []): Promise<number[]> {
+  const all = new Set<number>(candidates.filter((pid): pid is number => pid !== undefined));
+  for (const entry of await readdir("/proc").catch(() => [] as string[])) {
+    if (/^[0-9]+$/.test(entry)) all.add(Number(entry));
+  }
+  const matching: number[] = [];
+  for (const pid of all) if (await isLabProcess(pid, identity)) matching.push(pid);
+  return matching;
+}
+
+/** The PID a file holds, if it holds one. */
+export async function readPidFile(path: string): Promise<number | undefined> {
+  const text = await readFile(path, "utf8").catch(() => "");
+  const pid = Number(text.trim());
+  return Number.isInteger(pid) && pid > 1 ? pid : undefined;
+}
+
 async function inNamespace(pid: number, namespace: string): Promise<boolean> {
   try {
     const [own, named] = await Promise.all([stat(`/proc/${pid}/ns/net`), stat(`/run/netns/${namespace}`)]);
@@ -62,7 +101,7 @@ export function signal(pid: number, name: NodeJS.Signals): boolean {
   }
 }
 
-async function waitUntilGone(pid: number, timeoutMs: number): Promise<boolean> {
+export async function waitUntilGone(pid: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (!(await isRunning(pid))) return true;

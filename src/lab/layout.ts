@@ -51,3 +51,30 @@ export function sshdFiles(layout: LabLayout, hostName: string): SshdFiles {
     log: join(dir, "sshd.log"),
   };
 }
+
+/** Files of a host with its own root filesystem (kinds debian and busybox), all inside its host dir. */
+export interface RootHostFiles {
+  /** The host's root filesystem: what `/` is inside it. */
+  root: string;
+  /** debian: the shell script that keeps systemd-nspawn running, its PID, its log, nspawn's PID and console. */
+  supervisorScript: string;
+  supervisorPid: string;
+  supervisorLog: string;
+  nspawnPid: string;
+  console: string;
+  /** busybox: the PID of the `unshare` holding the chrooted sshd's namespaces. */
+  sandboxPid: string;
+}
+
+export function rootHostFiles(layout: LabLayout, hostName: string): RootHostFiles {
+  const dir = hostDir(layout, hostName);
+  return {
+    root: join(dir, "root"),
+    supervisorScript: join(dir, "supervise.sh"),
+    supervisorPid: join(dir, "supervisor.pid"),
+    supervisorLog: join(dir, "supervisor.log"),
+    nspawnPid: join(dir, "nspawn.pid"),
+    console: join(dir, "console.log"),
+    sandboxPid: join(dir, "sandbox.pid"),
+  };
+}

@@ -2,15 +2,20 @@
 import { access, constants } from "node:fs/promises";
 import { delimiter, join } from "node:path";
 import { PineError } from "../errors.js";
+import { findBusyboxProblem } from "./busybox-root.js";
+import { isDebianRootfsCached } from "./debian-rootfs.js";
+import { hostCgroups } from "./host-cgroup.js";
+import type { LabHostKind } from "./host-kind.js";
 import { runLocal } from "./local-command.js";
 
 export const SSHD_PATH = "/usr/sbin/sshd";
 const SETUP_HINT = "run scripts/setup-system.sh as root (or: apt-get install openssh-server openssh-client iproute2)";
+const ROOTFS_HINT = "run scripts/setup-system.sh as root (or: apt-get install systemd-container mmdebstrap zstd busybox-static)";
 
 /** Every problem found, in the order a user would fix them; empty when the lab can be built. */
 const NOT_ROOT = "pine lab needs root to create network namespaces: run as root or with sudo";
 
-export async function findLabProblems(): Promise<string[]> {
+export async function findLabProblems(kind: LabHostKind = "plain"): Promise<string[]> {
   if (!isRoot()) return [NOT_ROOT];
   const problems: string[] = [];
   const ip = await findProgram("ip");
@@ -21,11 +26,36 @@ export async function findLabProblems(): Promise<string[]> {
     const netns = await probeNamespaces();
     if (netns) problems.push(netns);
   }
+  if (kind === "debian") problems.push(...(await findDebianProblems()));
+  if (kind === "busybox") problems.push(...(await findBusyboxProblems()));
   return problems;
 }
 
-export async function assertLabPreconditions(): Promise<void> {
-  const problems = await findLabProblems();
+async function findDebianProblems(): Promise<string[]> {
+  const problems: string[] = [];
+  if (!(await findProgram("systemd-nspawn"))) problems.push(`systemd-nspawn is missing: ${ROOTFS_HINT}`);
+  if (!(await findProgram("zstd"))) problems.push(`zstd is missing: ${ROOTFS_HINT}`);
+  if (!(await isDebianRootfsCached().catch(() => false)) && !(await findProgram("mmdebstrap"))) {
+    problems.push(`mmdebstrap is missing and no Debian rootfs is cached yet: ${ROOTFS_HINT}`);
+  }
+  if ((await hostCgroups("probe")).length === 0) {
+    problems.push("no cgroup2 or name=systemd cgroup hierarchy is mounted: systemd-nspawn needs one (mount /sys/fs/cgroup)");
+  }
+  return problems;
+}
+
+async function findBusyboxProblems(): Promise<string[]> {
+  const problems: string[] = [];
+  for (const tool of ["unshare", "chroot", "ldd"]) {
+    if (!(await findProgram(tool))) problems.push(`${tool} is missing: install util-linux, coreutils and libc-bin`);
+  }
+  const busybox = await findBusyboxProblem();
+  if (busybox) problems.push(busybox);
+  return problems;
+}
+
+export async function assertLabPreconditions(kind: LabHostKind = "plain"): Promise<void> {
+  const problems = await findLabProblems(kind);
   if (problems.length > 0) {
     throw new PineError(`cannot build a lab on this machine:\n  - ${problems.join("\n  - ")}`, {
       step: "check lab preconditions",

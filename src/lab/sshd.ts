@@ -89,15 +89,32 @@ export function startSshd(namespace: string, hostname: string, files: SshdFiles)
 
 /** Waits until the host's port answers with an SSH banner; fails early with the log if sshd has exited. */
 export async function waitForSshd(pid: number, address: string, files: SshdFiles, timeoutMs = 10_000): Promise<void> {
+  await waitForBanner({ pid, address, log: files.log, what: "sshd", command: command(SSHD_PATH, "-D", "-e", "-f", files.config), timeoutMs });
+}
+
+export interface BannerWait {
+  /** The process that keeps the host's sshd up: when it is gone, waiting longer is pointless. */
+  pid: number;
+  address: string;
+  /** Shown when the wait fails: where the host's start-up wrote its output. */
+  log: string;
+  /** What was started, for messages: "sshd", "the debian container", ... */
+  what: string;
+  command?: string;
+  timeoutMs: number;
+}
+
+export async function waitForBanner(wait: BannerWait): Promise<void> {
+  const { pid, address, log, what, timeoutMs } = wait;
   const deadline = Date.now() + timeoutMs;
   let lastProblem = "no attempt yet";
   while (Date.now() < deadline) {
     if (!(await isRunning(pid))) {
-      throw new PineError(`sshd for ${address} exited during start`, {
-        step: "start sshd",
-        command: command(SSHD_PATH, "-D", "-e", "-f", files.config),
-        stderr: await readFile(files.log, "utf8").catch(() => ""),
-        hint: `see ${files.log}`,
+      throw new PineError(`${what} for ${address} exited during start`, {
+        step: `start ${what}`,
+        command: wait.command,
+        stderr: await readTail(log),
+        hint: `see ${log}`,
       });
     }
     try {
@@ -108,9 +125,15 @@ export async function waitForSshd(pid: number, address: string, files: SshdFiles
     }
     await sleep(20);
   }
-  throw new PineError(`sshd for ${address} did not answer within ${timeoutMs} ms (${lastProblem})`, {
-    step: "wait for sshd",
-    stderr: await readFile(files.log, "utf8").catch(() => ""),
-    hint: `see ${files.log}`,
+  throw new PineError(`${what} for ${address} did not answer SSH within ${timeoutMs} ms (${lastProblem})`, {
+    step: `wait for ${what}`,
+    stderr: await readTail(log),
+    hint: `see ${log}`,
   });
+}
+
+/** The end of a log: a container's console holds a whole boot, the last lines say what went wrong. */
+async function readTail(path: string, bytes = 4_000): Promise<string> {
+  const text = await readFile(path, "utf8").catch(() => "");
+  return text.length > bytes ? text.slice(-bytes) : text;
 }

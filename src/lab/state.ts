@@ -1,6 +1,7 @@
 // A lab's state.json: what it built and started, so later runs (up again, status, down) can find it.
 import { readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import type { LabHostKind } from "./host-kind.js";
 
 export interface LabHostState {
   /** Inventory name: h1, h2, ... */
@@ -10,7 +11,14 @@ export interface LabHostState {
   /** Root-namespace end of the host's veth pair (the other end is eth0 in the namespace). */
   veth: string;
   address: string;
+  /**
+   * The process the lab started to keep the host's sshd up; it going away means the host is down.
+   * plain: sshd itself. busybox: the `unshare` holding the chrooted sshd's namespaces. debian: the
+   * supervisor that runs systemd-nspawn (sshd is a service inside, its PID changes at every reboot).
+   */
   sshdPid: number;
+  /** debian and busybox: the host's root filesystem (what `/` is inside it), under the lab dir. */
+  root?: string;
   /** SHA256:... as `ssh-keygen -l` prints it. */
   hostKeyFingerprint: string;
   /** The host's public key line, `ssh-ed25519 AAAA... comment`. */
@@ -19,6 +27,8 @@ export interface LabHostState {
 
 export interface LabState {
   name: string;
+  /** What every host of the lab is made of; state written before kinds existed reads as "plain". */
+  kind: LabHostKind;
   /** Absolute state directory. */
   dir: string;
   bridge: string;
@@ -41,8 +51,8 @@ export function statePath(dir: string): string {
 /** The saved state, or undefined when there is none or it is unreadable (a crash mid-write). */
 export async function readLabState(dir: string): Promise<LabState | undefined> {
   try {
-    const value = JSON.parse(await readFile(statePath(dir), "utf8")) as LabState;
-    return Array.isArray(value.hosts) ? value : undefined;
+    const value = JSON.parse(await readFile(statePath(dir), "utf8")) as Partial<LabState>;
+    return Array.isArray(value.hosts) ? ({ ...value, kind: value.kind ?? "plain" } as LabState) : undefined;
   } catch {
     return undefined;
   }
