@@ -41,6 +41,12 @@ quietly() {
   rm -f "$log"
 }
 
+# Test hook: PINE_IMAGES_FAIL_AT=NAME fails the build at checkpoint NAME, so the tests can prove
+# that a failure leaves no mount and no loop device behind.
+checkpoint() {
+  [ "${PINE_IMAGES_FAIL_AT:-}" != "$1" ] || die "failing at checkpoint '$1' (PINE_IMAGES_FAIL_AT is set)"
+}
+
 pkg_version() { dpkg-query -W -f='${Package}=${Version}\n' "$@" 2>/dev/null || true; }
 
 sha256_of() { sha256sum "$1" | cut -d' ' -f1; }

@@ -54,6 +54,7 @@ SFDISK
   # The image's own host key, as install will write the controller's: the boot test checks it.
   ssh-keygen -q -t ed25519 -N '' -C pine-test-image -f "$DEPLOYMENT/etc/ssh/ssh_host_ed25519_key" || die "ssh-keygen failed"
   VM_HOST_KEY=$(cut -d' ' -f1,2 "$DEPLOYMENT/etc/ssh/ssh_host_ed25519_key.pub")
+  checkpoint vm-deployed
 
   umount_tracked "$mnt/boot"
   umount_tracked "$mnt"

@@ -58,7 +58,7 @@ describe.skipIf(skip !== undefined)("test images: the container rootfs (rootfs.p
   });
 
   it(
-    "boots under systemd-nspawn to sshd with ostree seeing v1 booted; after delta.tar + ostree admin deploy + reboot it runs v2",
+    "boots under systemd-nspawn to sshd with ostree seeing v1 booted; after delta.tar + ostree admin upgrade --override-commit + reboot it runs v2",
     async () => {
       container = startContainer(root, `pine-images-${process.pid}`);
       await container.waitForConsole("pine OS v1 up", 60_000);
@@ -73,7 +73,8 @@ describe.skipIf(skip !== undefined)("test images: the container rootfs (rootfs.p
       // The upgrade as a pine host does it, offline from a delta file.
       copyFileSync(manifest.artifacts["delta.tar"]!.path, join(root, "ostree/deploy/pine/var/tmp/delta.tar"));
       container.exec(["ostree", "static-delta", "apply-offline", "/var/tmp/delta.tar"]);
-      container.exec(["ostree", "admin", "deploy", "--os=pine", manifest.commits.v2]);
+      // DESIGN section 5's command; the VM test uses the other one (ostree admin deploy).
+      container.exec(["ostree", "admin", "upgrade", "--os=pine", `--override-commit=${manifest.commits.v2}`]);
       const mark = container.console().length;
       container.exec(["reboot"]);
       await container.waitForConsole("--- exit 133", 30_000, mark);
@@ -84,6 +85,7 @@ describe.skipIf(skip !== undefined)("test images: the container rootfs (rootfs.p
       expect(status).toMatch(new RegExp(`^\\* pine ${manifest.commits.v2}\\.0$`, "m"));
       expect(status).toMatch(new RegExp(`^  pine ${manifest.commits.v1}\\.0 \\(rollback\\)$`, "m"));
       expect(container.exec(["cat", "/etc/pine"])).toContain("PINE_VERSION=v2\n");
+      expect(container.exec(["cat", `/ostree/deploy/pine/deploy/${manifest.commits.v2}.0.origin`])).toContain(`refspec=${manifest.ref}\n`);
       // /etc is merged on upgrade: the host key generated on the first boot is still the one served.
       expect(scanHostKey(22, ["nsenter", "-t", String(container.initPid()), "-n"])).toBe(key);
     },
