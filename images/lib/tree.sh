@@ -54,8 +54,12 @@ build_tree() {
   done
 
   # /usr/etc is the image's default /etc; `ostree admin deploy` copies it to /etc and merges local changes.
-  cp -a "$IMAGES_DIR/tree/usr/." "$tree/usr/"
+  cp -R "$IMAGES_DIR/tree/usr/." "$tree/usr/"
   mkdir -p "$tree"/usr/etc/network/{if-pre-up.d,if-up.d,if-down.d,if-post-down.d} "$tree/usr/etc/ssh/authorized_keys"
+  # Modes from the table, not from the checkout (umask, core.fileMode).
+  find "$tree/usr/etc" -type d -exec chmod 0755 {} +
+  find "$tree/usr/etc" -type f -exec chmod 0644 {} +
+  chmod 0755 "$tree/usr/etc/init.d/rcS" "$tree/usr/etc/init.d/rcK" "$tree/usr/etc/udhcpc/default.script"
   chmod 0600 "$tree/usr/etc/shadow"
   ln -s ../usr/lib/os-release "$tree/usr/etc/os-release"
   ln -s ../proc/self/mounts "$tree/usr/etc/mtab"

@@ -118,14 +118,15 @@ export interface Vm {
 }
 
 /** Boots a raw disk image under qemu TCG with user-mode networking (restrict=on), sshd forwarded to a free port. */
-export async function bootVm(image: string, dir: string, options: { snapshot: boolean }): Promise<Vm> {
+export async function bootVm(image: string, dir: string, options: { snapshot: boolean; virtio?: boolean }): Promise<Vm> {
   const port = await freePort();
   const consoleLog = join(dir, `console-${port}.log`);
   const args = [
     "-accel", "tcg,thread=multi", "-m", "512", "-nographic", "-monitor", "none",
     "-serial", `file:${consoleLog}`, "-no-reboot",
-    "-drive", `file=${image},format=raw${options.snapshot ? ",snapshot=on" : ""}`,
-    "-nic", `user,restrict=on,hostfwd=tcp:127.0.0.1:${port}-:22`,
+    // qemu's defaults are an IDE disk and an e1000 NIC; virtio is what KVM VPSes give.
+    "-drive", `file=${image},format=raw${options.snapshot ? ",snapshot=on" : ""}${options.virtio ? ",if=virtio" : ""}`,
+    "-nic", `user,restrict=on,hostfwd=tcp:127.0.0.1:${port}-:22${options.virtio ? ",model=virtio-net-pci" : ""}`,
   ];
   const started = Date.now();
   const child: ChildProcess = spawn("qemu-system-x86_64", args, { stdio: ["ignore", "ignore", "pipe"] });

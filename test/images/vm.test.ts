@@ -118,6 +118,20 @@ describe.skipIf(skip !== undefined)("test images: the VM disk image (image.pine)
   );
 
   it(
+    "boots the same way from a virtio disk with a virtio NIC (what KVM VPSes have)",
+    async () => {
+      const vm = await bootVm(image, dir, { snapshot: true, virtio: true });
+      vms.push(vm);
+      const { hostKey, seconds } = await vm.waitForSsh(BOOT_TIMEOUT_MS);
+      console.log(`image.pine on virtio: sshd answered ${seconds.toFixed(1)} s after qemu started (TCG)`);
+      expect(hostKey).toBe(manifest.vm!.hostKey);
+      expect(vm.console()).toContain("pine-initramfs: root /dev/vda3");
+      vm.kill();
+    },
+    BOOT_TIMEOUT_MS + 30_000,
+  );
+
+  it(
     "upgraded offline to v2 (delta.tar, ostree admin deploy), it boots v2 and keeps its host key",
     async () => {
       const upgraded = join(dir, "upgraded.pine");
