@@ -19,7 +19,13 @@ import { apkInstalled } from "../../facts/packages/apk-installed.js";
 import { aptCacheAge } from "../../facts/packages/apt-cache-age.js";
 import { fsSignature } from "../../facts/block/fs-signature.js";
 import { attachCommand } from "../../operations/disk/loop.js";
+import { partitionScript } from "../../operations/disk/partition.js";
+import { mkfsCommand } from "../../operations/disk/mkfs.js";
 import { writeCommand } from "../../operations/image/write.js";
+import { installCommand as busyboxInstall } from "../../operations/busybox/linkfarm.js";
+import { filesystem } from "../../facts/block/filesystem.js";
+import { partitions } from "../../facts/block/partitions.js";
+import { losetup } from "../../facts/block/losetup.js";
 import { headSha256 } from "../../facts/block/head-sha256.js";
 import { missingApplets } from "../../facts/busybox/missing-applets.js";
 
@@ -48,10 +54,17 @@ const commands: Record<string, string> = {
   aptAge: aptCacheAge.command,
   applets: missingApplets(hostile).command,
   fsSignature: fsSignature(hostile).command,
-  loopAttach: attachCommand(hostile, 512, 1024, true, true),
+  loopAttach: attachCommand({ utilLinux: "/sbin/losetup", version: "2.38", fallback: "losetup" }, { backing: hostile, kind: "file", offset: 512, sizeLimit: 1024, partscan: true, readOnly: true }),
   imageWrite: writeCommand({ device: hostile, fetch: "wget -q -O - 'http://x/$(id)'", gzip: true, size: 4096, sha: "0".repeat(64), staging: hostile, sourceSha: "1".repeat(64), label: "`id` $(id) 'q'" }),
+  partition: partitionScript(hostile, { device: hostile, sizeBytes: 1 << 30, sectorSize: 512, label: "dos", labelId: null, partitions: [], sfdiskVersion: "2.38", dump: hostile }, [{ number: 5, start: 2048, size: 4096, type: "83", bootable: true }], true),
+  partitionBlank: partitionScript(hostile, { device: hostile, sizeBytes: 1 << 30, sectorSize: 512, label: null, labelId: null, partitions: [], sfdiskVersion: "2.38", dump: "" }, [{ number: 1, start: 2048, size: 4096, type: "83", bootable: false }], false),
+  mkfs: mkfsCommand({ device: hostile, fstype: "xfs", label: "a'b", logDevice: hostile, logSizeMiB: 128, force: true }),
+  busyboxInstall: busyboxInstall(hostile, "0".repeat(64)),
+  filesystem: filesystem(hostile).command,
+  partitions: partitions(hostile).command,
+  losetup: losetup.command,
   headSha: headSha256(hostile, 4096).command,
-  loopAttachBusybox: attachCommand(hostile, 512, 0, false, false),
+  loopAttachBusybox: attachCommand({ utilLinux: null, version: null, fallback: "busybox losetup" }, { backing: hostile, kind: "device", offset: 512, sizeLimit: 0, partscan: false, readOnly: false }),
 };
 
 describe.each(SHELLS)("command lines under %s", (...shell) => {
