@@ -1,154 +1,264 @@
-// image.write: a raw disk image is on a block device, byte for byte. The source is a URL the host downloads or a
-// file on the controller streamed over the SSH channel, optionally gzip-compressed. The expected sha256 of the raw
-// image is required, and the written bytes are read back (after fsync and a buffer flush) and compared before the
-// operation reports success. Before anything is written: a controller file is hashed (decompressed) on the controller;
-// a URL with `staging` is downloaded to the host and its sha256 checked first. A URL without staging streams into dd
-// (for hosts with no room for a copy) and relies on the read-back: a corrupt or truncated source then fails right
-// after the write, never silently.
-import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { pipeline } from "node:stream/promises";
-import { createGunzip } from "node:zlib";
-import { Writable } from "node:stream";
-import { UsageError } from "../../src/errors.js";
-import { defineOperation, type Step } from "../../src/operations/define.js";
-import { quote } from "../../src/shell.js";
+// image.write: a disk image onto a block device, byte for byte, or a loud failure. The source's sha256 is a required
+// argument and is checked BEFORE the first byte reaches the device: on the controller for a controller-side source,
+// on the host by a first pass that only hashes (or over a staged copy) for a URL. The write pass hashes what it is
+// given again, writes with dd (4 MiB blocks, fsync), and the device is then read back over exactly the written length
+// and must hash to the image. A source that turns out bad during the write pass (it changed since the check, it was
+// cut short) fails with the device declared undefined: the install must not reboot into it.
+import { CommandError, UsageError } from "../../src/errors.js";
+import { defineOperation, type OperationResult, type Step } from "../../src/operations/define.js";
+import type { ExecResult } from "../../src/connectors/types.js";
+import type { HostContext } from "../../src/host.js";
+import { devices, type BlockDevice } from "../../facts/block/devices.js";
 import { headSha256 } from "../../facts/block/head-sha256.js";
+import { mounts, type Mount } from "../../facts/server/mounts.js";
 import { which } from "../../facts/server/which.js";
 import { fetchCommand, type Fetcher } from "../files/download.js";
 import { requireAbsolute } from "../files/path.js";
+import { ImageProgress, formatBytes } from "./progress.js";
+import { EXIT, imageScript } from "./script.js";
+import { checkLocal, describeSource, openLocal, type ImageFormat, type ImageSource } from "./source.js";
 
 export interface ImageWriteArgs {
+  /** The block device to write (the whole disk; a loop device in tests). */
   device: string;
-  /** The host downloads this. Exactly one of url / src. */
-  url?: string;
-  /** A file on the controller, streamed to the host. */
-  src?: string;
-  /** The source is gzip-compressed; it is decompressed on the host. */
-  gzip?: boolean;
-  /** Bytes of the raw image. */
-  size: number;
-  /** sha256 of the raw image: what the device must hold afterwards. */
+  source: ImageSource;
+  /** Required: sha256 of the source as delivered (the .tar.gz of a release; the raw file otherwise). */
   sha256: string;
-  /** sha256 of the source as transferred (the .gz); with `staging`, checked before writing. */
-  sourceSha256?: string;
-  /** A directory on the host (a tmpfs) to hold the downloaded source while its sha256 is checked, before writing. */
+  /** "raw" (default), or "tar.gz": a gzip tarball holding `member`, streamed out with `tar -xzO` on the host. */
+  format?: ImageFormat;
+  /** The image inside a tar.gz; default "image.pine". */
+  member?: string;
+  /** The image's size in bytes, when known: a different size fails, a smaller device is refused before writing. */
+  size?: number;
+  /** The image's own sha256 (of the member, for a tar.gz), when known; with a known size, a device already holding it is left alone. */
+  imageSha256?: string;
+  /** A tmpfs directory on the host for the script's fifos and status files (not on the disk being written). Default /dev/shm. */
+  workDir?: string;
+  /** URL sources: download into this host directory (a tmpfs with room for the source) and check it once, instead of downloading twice. */
   staging?: string;
+  /** Write even though partitions of the device are mounted read-write (the install remounts its root read-only first). */
+  allowMounted?: boolean;
   timeoutMs?: number;
 }
 
+export interface WriteStats {
+  bytes: number;
+  imageSha256: string;
+  /** The write pass (dd with fsync), and the read-back, in seconds as seen from the controller. */
+  writeSeconds: number | null;
+  verifySeconds: number | null;
+}
+
+/** The operation's result plus what was written (null when nothing was: unchanged, or --dry). */
+export interface ImageWriteResult extends OperationResult {
+  written: WriteStats | null;
+}
+
+const NAME = "image.write";
 const HEX = /^[0-9a-fA-F]{64}$/;
 const TOOLS = ["wget", "curl", "busybox"] as const;
 
-function check(a: ImageWriteArgs): { device: string; sha: string } {
-  const device = requireAbsolute(a.device, "image.write");
-  const where = `image.write ${device}`;
-  if ((a.url === undefined) === (a.src === undefined)) throw new UsageError(`${where}: give exactly one of url or src`);
-  if (a.url !== undefined && (typeof a.url !== "string" || !/^(https?|ftp):\/\/\S+$/.test(a.url))) throw new UsageError(`${where}: url must be an http(s):// or ftp:// URL, got ${JSON.stringify(a.url)}`);
-  if (!Number.isSafeInteger(a.size) || a.size <= 0) throw new UsageError(`${where}: size must be the raw image's size in bytes, got ${a.size}`);
-  if (typeof a.sha256 !== "string" || !HEX.test(a.sha256)) throw new UsageError(`${where}: sha256 of the raw image is required (64 hex digits)`);
-  if (a.sourceSha256 !== undefined && !HEX.test(a.sourceSha256)) throw new UsageError(`${where}: sourceSha256 must be 64 hex digits`);
-  if (a.staging !== undefined) {
-    if (a.url === undefined) throw new UsageError(`${where}: staging applies to url sources (a controller file is checked on the controller)`);
-    if (a.sourceSha256 === undefined && a.gzip) throw new UsageError(`${where}: staging a gzip source needs sourceSha256 (the .gz's sha256) to check before writing`);
-    requireAbsolute(a.staging, `${where}: staging`);
-  }
-  return { device, sha: a.sha256.toLowerCase() };
+interface Checked {
+  device: string;
+  sha: string;
+  format: ImageFormat;
+  member: string;
+  workDir: string;
+  staging: string | null;
 }
 
-/** Hash the controller file (decompressed when gzip) before a byte is sent: a wrong file never reaches the disk. */
-async function checkLocal(a: ImageWriteArgs, where: string): Promise<void> {
-  const raw = createHash("sha256");
-  const source = createHash("sha256");
-  let rawBytes = 0;
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      raw.update(chunk);
-      rawBytes += chunk.length;
-      done();
-    },
+function check(a: ImageWriteArgs): Checked {
+  const device = requireAbsolute(a.device, NAME);
+  const where = `${NAME} ${device}`;
+  if (typeof a.sha256 !== "string" || !HEX.test(a.sha256)) throw new UsageError(`${where}: sha256 of the source is required (64 hex digits): nothing is written without it`);
+  const s = a.source as Record<string, unknown> | undefined;
+  const kinds = s && typeof s === "object" ? ["url", "localFile", "stream"].filter((k) => s[k] !== undefined) : [];
+  if (kinds.length !== 1) throw new UsageError(`${where}: source must be exactly one of { url }, { localFile }, { stream }`);
+  if ("url" in a.source && (typeof a.source.url !== "string" || !/^(https?|ftp):\/\/\S+$/.test(a.source.url))) throw new UsageError(`${where}: source.url must be an http(s):// or ftp:// URL, got ${JSON.stringify(a.source.url)}`);
+  if ("localFile" in a.source) requireAbsolute(a.source.localFile, `${where}: source.localFile`);
+  if ("stream" in a.source && typeof a.source.stream !== "function") throw new UsageError(`${where}: source.stream must be a function returning a fresh Readable`);
+  const format = a.format ?? "raw";
+  if (format !== "raw" && format !== "tar.gz") throw new UsageError(`${where}: format must be "raw" or "tar.gz", got ${JSON.stringify(a.format)}`);
+  const member = a.member ?? "image.pine";
+  if (typeof member !== "string" || member === "" || /[\n\0]/.test(member)) throw new UsageError(`${where}: member must be a file name inside the tarball`);
+  if (a.size !== undefined && (!Number.isSafeInteger(a.size) || a.size <= 0)) throw new UsageError(`${where}: size must be the image's size in bytes, got ${JSON.stringify(a.size)}`);
+  if (a.imageSha256 !== undefined && !HEX.test(a.imageSha256)) throw new UsageError(`${where}: imageSha256 must be 64 hex digits`);
+  if (a.staging !== undefined && !("url" in a.source)) throw new UsageError(`${where}: staging is for url sources (a controller-side source is checked on the controller)`);
+  return {
+    device,
+    sha: a.sha256.toLowerCase(),
+    format,
+    member,
+    workDir: requireAbsolute(a.workDir ?? "/dev/shm", `${where}: workDir`),
+    staging: a.staging === undefined ? null : requireAbsolute(a.staging, `${where}: staging`),
+  };
+}
+
+/** `key=value` pairs of the script's `@@pine-image` line; the *_err values run to the next key. */
+export function parseReport(stdout: string): Map<string, string> {
+  const line = stdout.split("\n").find((l) => l.startsWith("@@pine-image ")) ?? "";
+  const map = new Map<string, string>();
+  for (const m of line.slice(13).matchAll(/(\w+)=(.*?)(?= \w+=|$)/g)) map.set(m[1]!, m[2]!.trim());
+  return map;
+}
+
+/** Why the script stopped, for people. */
+export function explain(r: Map<string, string>, c: Checked, device: string): string {
+  const bytes = (k: string) => (r.get(k) && r.get(k) !== "none" ? `${r.get(k)} bytes` : "an unknown length");
+  switch (r.get("reason")) {
+    case "source":
+      return `reading the source failed (exit ${r.get("source_rc") ?? "?"})${r.get("source_err") ? `: ${r.get("source_err")}` : ""}`;
+    case "source-sha256":
+      return `the source's sha256 is ${r.get("source_sha256")}, not the expected ${c.sha}: it is not the expected file, or it came in corrupt or cut short`;
+    case "decode":
+      return `tar -xzO ${c.member} failed (exit ${r.get("decode_rc")}): the tarball is corrupt, cut short, or holds no ${c.member}${r.get("decode_err") ? `: ${r.get("decode_err")}` : ""}`;
+    case "empty":
+      return `the image is empty`;
+    case "size":
+      return `the image is ${bytes("bytes")}, not the expected ${r.get("want_bytes")} bytes (cut short?)`;
+    case "image-sha256":
+      return `the image has sha256 ${r.get("image_sha256")}, not the expected ${r.get("want_image_sha256")}`;
+    case "too-big":
+      return `the image is ${bytes("bytes")}, but ${device} has only ${bytes("device_bytes")}`;
+    case "write":
+      return `dd onto ${device} failed (exit ${r.get("sink_rc")})${r.get("sink_err") ? `: ${r.get("sink_err")}` : ""}`;
+    case "readback":
+      return `reading ${bytes("bytes")} back from ${device} gives sha256 ${r.get("readback_sha256")}, not the image's ${r.get("image_sha256")}${r.get("readback_err") ? ` (${r.get("readback_err")})` : ""}`;
+    case "workdir":
+      return `cannot make a work directory in ${c.workDir} (it must be a writable tmpfs)`;
+    case "staging":
+      return `cannot make a file in the staging directory ${c.staging}`;
+    case "not-a-block-device":
+      return `${device} is not a block device`;
+    default:
+      return `the image script stopped (${r.get("reason") ?? "no report"})`;
+  }
+}
+
+/** The failure for a finished script: nothing written, or the device undefined. */
+function failure(host: HostContext, result: ExecResult, c: Checked, display: string, progress: ImageProgress): CommandError | null {
+  if (result.exitCode === 0) return null;
+  const report = parseReport(result.stdout);
+  const wrote = result.exitCode === null || result.exitCode >= EXIT.write || (result.exitCode !== EXIT.setup && result.exitCode !== EXIT.check && progress.times.started.has("write"));
+  const why = result.exitCode === null ? "the write did not finish (connection lost, or the script was killed)" : explain(report, c, c.device);
+  const stderr = result.stderr
+    .split("\n")
+    .filter((l) => !l.startsWith("@@pine-"))
+    .join("\n")
+    .trim();
+  if (!wrote) return new CommandError(`${NAME} ${c.device}: ${why}; nothing was written to ${c.device}`, { host: host.name, step: NAME, command: display, exitCode: result.exitCode, stderr });
+  return new CommandError(`${NAME} ${c.device}: ${why}. ${c.device} has been written over and its content is now UNDEFINED: it must not be booted`, {
+    host: host.name,
+    step: NAME,
+    command: display,
+    exitCode: result.exitCode,
+    stderr,
+    hint: `write a good image onto ${c.device} before anything reboots the host`,
   });
-  const input = createReadStream(a.src!);
-  input.on("data", (chunk) => source.update(chunk as Buffer));
-  try {
-    await (a.gzip ? pipeline(input, createGunzip(), sink) : pipeline(input, sink));
-  } catch (error) {
-    throw new UsageError(`${where}: cannot read ${a.src}${a.gzip ? " as gzip" : ""}: ${(error as Error).message}`);
-  }
-  const got = { raw: raw.digest("hex"), source: source.digest("hex") };
-  if (a.sourceSha256 !== undefined && got.source !== a.sourceSha256.toLowerCase()) throw new UsageError(`${where}: ${a.src} has sha256 ${got.source}, not the expected ${a.sourceSha256.toLowerCase()}; nothing was written`);
-  if (rawBytes !== a.size || got.raw !== a.sha256.toLowerCase()) {
-    throw new UsageError(`${where}: ${a.src}${a.gzip ? " (decompressed)" : ""} is ${rawBytes} bytes with sha256 ${got.raw}, not ${a.size} bytes with ${a.sha256.toLowerCase()}; nothing was written`);
-  }
 }
 
-/** The host-side script: [stage and check] → [gunzip] → dd (4 MiB, fsync) → flush → read back and compare. */
-export function writeCommand(o: { device: string; fetch: string; gzip: boolean; size: number; sha: string; staging?: string; sourceSha?: string; label: string }): string {
-  const dev = quote(o.device);
-  const lines = ["set -e", `pine_st=$(mktemp)`, `trap 'rm -f "$pine_st"' EXIT`];
-  let source = o.fetch;
-  if (o.staging !== undefined) {
-    lines.push(
-      `pine_src=$(mktemp ${quote(`${o.staging}/.pine.image.XXXXXXXX`)})`,
-      `trap 'rm -f "$pine_st" "$pine_src"' EXIT`,
-      `${o.fetch} > "$pine_src"`,
-      `pine_sum=$(sha256sum < "$pine_src" | cut -c1-64)`,
-      `if [ "$pine_sum" != ${o.sourceSha} ]; then printf 'source %s has sha256 %s, expected %s: nothing was written\\n' ${quote(o.label)} "$pine_sum" ${o.sourceSha} >&2; exit 1; fi`,
-    );
-    source = `cat "$pine_src"`;
-  }
-  const stages = [`{ ${source} || echo "reading the source failed (exit $?)" >> "$pine_st"; }`];
-  if (o.gzip) stages.push(`{ gzip -dc || echo "gzip -d failed (exit $?): the source is corrupt or truncated" >> "$pine_st"; }`);
-  stages.push(`dd of=${dev} bs=4M conv=fsync 2>/dev/null`);
-  lines.push(
-    stages.join(" | "),
-    `blockdev --flushbufs ${dev} 2>/dev/null || true`,
-    `pine_sum=$(head -c ${o.size} ${dev} | sha256sum | cut -c1-64)`,
-    `if [ -s "$pine_st" ]; then cat "$pine_st" >&2; fi`,
-    `if [ "$pine_sum" != ${o.sha} ]; then printf 'the bytes written to %s do not verify: sha256 of its first %s bytes is %s, expected %s\\n' ${dev} ${o.size} "$pine_sum" ${o.sha} >&2; exit 1; fi`,
-    `if [ -s "$pine_st" ]; then exit 1; fi`,
-  );
-  return lines.join("\n");
+/** Partitions of `device` (or the device itself) mounted read-write: writing under a mounted filesystem corrupts both. */
+function mountedRw(device: string, devs: readonly BlockDevice[], table: readonly Mount[]): string[] {
+  const name = device.replace(/^\/dev\//, "");
+  return devs
+    .filter((d) => (d.name === name || d.parent === name) && d.mountpoint !== null)
+    .filter((d) => table.filter((m) => m.mountpoint === d.mountpoint).at(-1)?.options.includes("rw"))
+    .map((d) => `${d.name} on ${d.mountpoint}`);
 }
 
-export const write = defineOperation<ImageWriteArgs>({
-  name: "image.write",
-  describe: (a) => `${a.device} holds the image ${a.url ?? a.src} (sha256 ${String(a.sha256).slice(0, 12)}…)`,
+const writeSpec = defineOperation<ImageWriteArgs & { readonly out: { written: WriteStats | null } }>({
+  name: NAME,
+  describe: (a) => `${a.device} holds the image from ${a.source ? describeSource(a.source) : "?"} (sha256 ${String(a.sha256).slice(0, 12)}…)`,
   facts: (a) => {
-    const { device } = check(a);
-    return [headSha256(device, a.size), ...(a.url !== undefined ? TOOLS.map((t) => which(t)) : [])];
+    check(a);
+    return [devices, mounts, ...("url" in a.source ? TOOLS.map((t) => which(t)) : [])];
   },
   async plan(host, a) {
-    const { device, sha } = check(a);
-    const where = `image.write ${device}`;
-    const now = await host.fact(headSha256(device, a.size));
-    if (now.size < a.size) throw new Error(`${where}: the device is ${now.size} bytes, smaller than the ${a.size}-byte image`);
-    if (now.sha256 === sha) return null;
-    let fetch: string;
+    const c = check(a);
+    const where = `${NAME} ${c.device}`;
+    const [devs, table] = await host.facts(devices, mounts);
+    const busy = mountedRw(c.device, devs, table);
+    if (busy.length > 0 && !a.allowMounted) throw new Error(`${where}: ${busy.join(", ")} mounted read-write; remount read-only (and blockdev --setro) first, or pass allowMounted: true`);
+
+    // What is known about the image before the host sees it.
+    let size = a.size ?? null;
+    let imageSha = a.imageSha256?.toLowerCase() ?? (c.format === "raw" ? c.sha : null);
     let stdin: Step["stdin"];
-    if (a.src !== undefined) {
-      await checkLocal(a, where);
-      const src = a.src;
-      fetch = "cat";
-      stdin = () => createReadStream(src);
+    let fetch: string | null = null;
+    let how: string;
+    if (!("url" in a.source)) {
+      const source = a.source;
+      let local;
+      try {
+        local = await checkLocal(source, c.format, c.member);
+      } catch (error) {
+        throw new UsageError(`${where}: cannot read ${describeSource(source)}${c.format === "tar.gz" ? ` as a tar.gz holding ${c.member}` : ""}: ${(error as Error).message}; nothing was written`);
+      }
+      if (local.sourceSha256 !== c.sha) throw new UsageError(`${where}: ${describeSource(source)} has sha256 ${local.sourceSha256}, not the expected ${c.sha}; nothing was written`);
+      if (size !== null && local.imageBytes !== size) throw new UsageError(`${where}: the image is ${local.imageBytes} bytes, not the expected ${size}; nothing was written`);
+      if (imageSha !== null && local.imageSha256 !== imageSha) throw new UsageError(`${where}: the image has sha256 ${local.imageSha256}, not the expected ${imageSha}; nothing was written`);
+      size = local.imageBytes;
+      imageSha = local.imageSha256;
+      stdin = () => openLocal(source);
+      how = `send ${describeSource(source)} on the command's stdin (its sha256 checked on the controller first)`;
     } else {
       const found = await host.facts(...TOOLS.map((t) => which(t)));
       const tool = TOOLS.find((_, i) => found[i] !== null) as Fetcher | undefined;
-      if (!tool) throw new Error(`${where}: the host has none of wget, curl or busybox to download with; stream the image from the controller (src) instead`);
-      fetch = fetchCommand(tool, a.url!, "-");
+      if (!tool) throw new Error(`${where}: the host has none of wget, curl or busybox to download with; stream the image from the controller (source: { localFile }) instead`);
+      fetch = fetchCommand(tool, a.source.url, "-");
+      how = `download ${a.source.url} on the host with ${tool === "busybox" ? "busybox wget" : tool}, ${c.staging ? `into ${c.staging}, check its sha256` : "check its sha256 in a first pass"} before writing`;
     }
-    const label = a.url ?? a.src!;
+
+    if (size !== null) {
+      const now = await host.fact(headSha256(c.device, size));
+      if (now.size < size) throw new Error(`${where}: the image is ${size} bytes, but the device has only ${now.size}; nothing was written`);
+      if (imageSha !== null && now.sha256 === imageSha) return { description: `${c.device} already holds the image (${formatBytes(size)}, sha256 ${imageSha.slice(0, 12)}…)`, steps: [] };
+    }
+
+    const display = `${how}${c.format === "tar.gz" ? ` | tar -xzO ${c.member}` : ""} | dd of=${c.device} bs=4M conv=fsync; read back ${size ?? "the written"} bytes and compare sha256`;
+    const progress = new ImageProgress(host, c.device, size);
+    const script = imageScript({
+      device: c.device,
+      workDir: c.workDir,
+      fetch,
+      staging: c.staging,
+      format: c.format,
+      member: c.member,
+      sourceSha256: c.sha,
+      size,
+      imageSha256: imageSha,
+      checkFirst: fetch !== null,
+    });
     return {
-      description: `write ${label} (${a.size} bytes${a.gzip ? ", gunzipped on the host" : ""}) to ${device}, then read it back and verify sha256`,
+      description: `write the image (${size !== null ? formatBytes(size) : "size known after the download"}${c.format === "tar.gz" ? `, ${c.member} from a tar.gz` : ""}${imageSha ? `, sha256 ${imageSha.slice(0, 12)}…` : ""}) onto ${c.device}: ${how}, dd 4 MiB blocks with fsync, then read it back and compare sha256`,
       steps: [
         {
-          command: writeCommand({ device, fetch, gzip: a.gzip === true, size: a.size, sha, staging: a.staging, sourceSha: (a.sourceSha256 ?? a.sha256).toLowerCase(), label }),
+          command: script,
           ...(stdin ? { stdin } : {}),
-          display: `${a.src ? "stream" : "download"} ${label}${a.staging ? ` (staged in ${a.staging}, sha256 checked first)` : ""} | ${a.gzip ? "gzip -dc | " : ""}dd of=${device} bs=4M conv=fsync; read back ${a.size} bytes and compare sha256`,
-          timeoutMs: a.timeoutMs ?? 3_600_000,
+          display,
+          timeoutMs: a.timeoutMs ?? 4 * 3600_000,
+          onStderr: progress.onStderr,
+          onResult(result) {
+            progress.finish();
+            const error = failure(host, result, c, display, progress);
+            if (error) throw error;
+            const r = parseReport(result.stdout);
+            if (r.get("reason") !== "ok") throw new CommandError(`${where}: the image script ended without its report; treat ${c.device} as undefined`, { host: host.name, step: NAME, command: display, exitCode: result.exitCode, stderr: result.stderr });
+            a.out.written = { bytes: Number(r.get("bytes")), imageSha256: r.get("image_sha256") ?? "", writeSeconds: progress.seconds("write", "readback"), verifySeconds: progress.seconds("readback", null) };
+          },
         },
       ],
       invalidates: ["block.*"],
     };
   },
 });
+
+/** Write an image; the result's `written` says how many bytes and how long the write and the read-back took. */
+export const write: ((host: HostContext, args: ImageWriteArgs) => Promise<ImageWriteResult>) & { readonly operationName: string } = Object.assign(
+  async (host: HostContext, args: ImageWriteArgs): Promise<ImageWriteResult> => {
+    const out = { written: null as WriteStats | null };
+    const result = await writeSpec(host, { ...args, out });
+    return { ...result, written: out.written };
+  },
+  { operationName: NAME },
+);

