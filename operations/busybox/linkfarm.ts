@@ -83,7 +83,9 @@ export const linkfarm = defineOperation<LinkfarmArgs>({
   name: NAME,
   describe: (a) => `busybox and its applet links in ${a.dir}`,
   facts: (a) => {
-    const dir = requireAbsolute(a.dir, NAME);
+    // A wrong local binary is refused here, before even the fact round trip reaches the host.
+    const { dir, local, sha } = check(a);
+    readChecked(dir, local, sha);
     return [file(`${dir}/busybox`), content(`${dir}/busybox`), missingApplets(dir)];
   },
   async plan(host, a) {
