@@ -38,13 +38,14 @@ export interface HostKeyPinning {
   expectHostKey(key: string): void;
 }
 
-function canPin(connector: Connector): connector is Connector & HostKeyPinning {
+export function canPin(connector: Connector): connector is Connector & HostKeyPinning {
   return typeof (connector as Partial<HostKeyPinning>).expectHostKey === "function";
 }
 
 /** Detached and silent, so the command's channel closes at once and the reboot cannot cut a running exec. */
 export function scheduleCommand(reboot: string): string {
-  return `nohup sh -c ${quote(`sleep 1; ${reboot}`)} >/dev/null 2>&1 </dev/null &`;
+  // trap '' HUP rather than nohup: busybox builds without the nohup applet exist (Debian's busybox-static).
+  return `sh -c ${quote(`trap '' HUP; sleep 1; ${reboot}`)} >/dev/null 2>&1 </dev/null &`;
 }
 
 export interface WaitOptions {

@@ -13,9 +13,12 @@ function builtinDir(): string {
 
 export function builtinDeployPath(name: string): string | undefined {
   if (!/^[a-z][a-z0-9-]*$/.test(name)) return undefined;
-  for (const ext of [".js", ".ts"]) {
-    const path = resolve(builtinDir(), name + ext);
-    if (existsSync(path)) return path;
+  // A deploy is a file (deploys/demo.ts) or a folder with an index (deploys/install/index.ts).
+  for (const candidate of [name, `${name}/index`]) {
+    for (const ext of [".js", ".ts"]) {
+      const path = resolve(builtinDir(), candidate + ext);
+      if (existsSync(path)) return path;
+    }
   }
   return undefined;
 }

@@ -181,7 +181,7 @@ describe("server.reboot (from given facts only: rebooting a real host is not saf
     const r = await server.reboot(f.host, fast);
     expect(r.status).toBe("changed");
     expect(f.commands[0]).toBe(scheduleCommand("reboot || reboot -f"));
-    expect(f.commands[0]).toBe(`nohup sh -c 'sleep 1; reboot || reboot -f' >/dev/null 2>&1 </dev/null &`);
+    expect(f.commands[0]).toBe(`sh -c 'trap '\\'''\\'' HUP; sleep 1; reboot || reboot -f' >/dev/null 2>&1 </dev/null &`);
     expect(polls).toBe(3);
   });
 
