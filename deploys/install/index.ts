@@ -102,5 +102,5 @@ async function installContainer(
   await swapRoot(host, { farm: FARM, hostKey: hostKey.publicKey });
   if (host.dry) return;
   const verified = await verifyInstalled(host, "container", pf.network!);
-  host.log("info", `installed pine ${verified.version} (${verified.deployment ?? "deployment unknown"}); the old system's files are kept in /sysroot${OLD_ROOT}: remove them once you are satisfied`);
+  host.progress(`installed pine ${verified.version} (${verified.deployment ?? "deployment unknown"}); the old system's files are kept in /sysroot${OLD_ROOT}: remove them once you are satisfied`);
 }
