@@ -1,6 +1,7 @@
 // What makes a copy of the cached disk one particular VM: hostname, static address, root's key, its own SSH host key.
 import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { PineError } from "../../errors.js";
 import { runLocal, succeeds } from "../local-command.js";
 import { listMountsUnder } from "../mounts.js";
@@ -101,14 +102,38 @@ async function writeGuestFile(path: string, content: string | Buffer, mode = 0o6
 
 /** Detaches `device` only while it still reads from `disk`: a number reused by someone else is left alone. */
 async function detachIfOurs(device: string, disk: string): Promise<void> {
-  const status = await runLocal("losetup", ["-n", "-O", "BACK-FILE", device], { step: `look at ${device}` }).catch(() => undefined);
-  if (status?.stdout.trim() === disk) await runLocal("losetup", ["-d", device], { step: `detach ${device}` });
+  if (await readsFrom(device, disk)) await detach(device, disk);
 }
 
 /** Loop devices still reading from `disk` (a start killed mid-write); they are this VM's, and go. */
 export async function detachLoopsOf(disk: string): Promise<void> {
   const { stdout } = await runLocal("losetup", ["-j", disk, "-n", "-O", "NAME"], { step: `find loop devices of ${disk}` }).catch(() => ({ stdout: "" }));
-  for (const device of stdout.split("\n").map((line) => line.trim()).filter(Boolean)) {
-    await runLocal("losetup", ["-d", device], { step: `detach ${device}` });
+  for (const device of stdout.split("\n").map((line) => line.trim()).filter(Boolean)) await detach(device, disk);
+}
+
+const DETACH_WAIT_MS = 10_000;
+
+/**
+ * `losetup -d` on a device another process has open (anything scanning block devices) only marks it to go at
+ * its last close, and succeeds: wait, bounded, until it really has let go of the disk.
+ */
+async function detach(device: string, disk: string): Promise<void> {
+  await runLocal("losetup", ["-d", device], { step: `detach ${device}` });
+  const deadline = Date.now() + DETACH_WAIT_MS;
+  while (await readsFrom(device, disk)) {
+    if (Date.now() > deadline) {
+      throw new PineError(`${device} still reads from ${disk} ${DETACH_WAIT_MS} ms after losetup -d`, {
+        step: `detach ${device}`,
+        hint: `something holds it open (see fuser -v ${device}); it goes when that process closes it`,
+      });
+    }
+    await sleep(50);
   }
+}
+
+/** Whether loop `device` is attached to `disk`, from sysfs (no losetup output to parse, no race with its formatting). */
+async function readsFrom(device: string, disk: string): Promise<boolean> {
+  const name = device.replace(/^\/dev\//, "");
+  const backing = await readFile(`/sys/block/${name}/loop/backing_file`, "utf8").catch(() => "");
+  return backing.trim() === disk;
 }
