@@ -35,10 +35,13 @@ export const apt = defineOperation<AptArgs>({
     const list = a.packages === undefined ? "" : ` ${[a.packages].flat().join(" ")}`;
     return `${a.update ? "apt lists updated; " : ""}${a.packages === undefined ? "" : a.present === false ? "packages absent:" : "packages:"}${list}`.trim();
   },
+  validate(a) {
+    const specs = a.packages === undefined ? [] : parseSpecs(a.packages, "packages.apt");
+    if (specs.length === 0 && !a.update) throw new UsageError("packages.apt: give packages, update: true, or both");
+  },
   facts: (a) => [dpkgInstalled, ...(a.update ? [aptCacheAge] : [])],
   async plan(host, a) {
     const specs = a.packages === undefined ? [] : parseSpecs(a.packages, "packages.apt");
-    if (specs.length === 0 && !a.update) throw new UsageError("packages.apt: give packages, update: true, or both");
     if (a.cacheMaxAge !== undefined && (!Number.isFinite(a.cacheMaxAge) || a.cacheMaxAge < 0)) throw new UsageError(`packages.apt: cacheMaxAge must be seconds >= 0, got ${a.cacheMaxAge}`);
     if (a.present === false && specs.some((s) => s.version !== undefined)) throw new UsageError("packages.apt: versions make no sense when removing packages");
     const installed = await host.fact(dpkgInstalled);

@@ -80,10 +80,12 @@ export const service = defineOperation<ServiceArgs>({
   name: "services.service",
   describe: (a) =>
     `service ${a.name}${a.running === undefined ? "" : a.running ? " running" : " stopped"}${a.enabled === undefined ? "" : a.enabled ? ", enabled" : ", disabled"}`,
-  facts: () => [initFact],
-  async plan(host, a) {
+  validate(a) {
     if (typeof a.name !== "string" || !NAME.test(a.name)) throw new UsageError(`services.service: name must be a service name like "nginx" or "ssh.service", got ${JSON.stringify(a.name)}`);
     if (a.running === undefined && a.enabled === undefined && a.restartOn === undefined) throw new UsageError(`services.service ${a.name}: say running, enabled or restartOn`);
+  },
+  facts: () => [initFact],
+  async plan(host, a) {
     const init = await host.fact(initFact);
     if (init === "busybox") throw new Error(`services.service ${a.name}: ${host.name} runs busybox init, which has no services to manage (use its inittab or openrc)`);
     const now = await host.fact(statusFact(a.name, init));

@@ -45,6 +45,8 @@ export interface OperationResult {
 
 export interface OperationSpec<A> {
   name: string;
+  /** Check the arguments before any round trip: throw a UsageError naming the operation and argument. */
+  validate?(args: A): void;
   /** Facts the planner reads: fetched in one round trip before plan() runs. */
   facts?(args: A): readonly Fact<unknown>[];
   /** Return null (or a plan without steps) when nothing needs doing; `describe` is then what was checked. */
@@ -61,6 +63,7 @@ export function defineOperation<A>(spec: OperationSpec<A>): Operation<A> {
     const checked = spec.describe(args);
     host.emit({ type: "op:start", host: host.name, op: spec.name, description: checked });
     try {
+      spec.validate?.(args);
       const needed = spec.facts?.(args) ?? [];
       if (needed.length > 0) await host.gather(needed);
       const plan = await spec.plan(host, args);
