@@ -29,6 +29,14 @@ describe.skipIf(skip !== undefined)("VM host (qemu, Debian disk, relaunching sup
     expect(sizes.get("vda1")).toBe(3 * 1024 ** 3 - 1024 ** 2);
     expect([...sizes.keys()].filter((name) => name?.startsWith("vda"))).toEqual(["vda", "vda1"]);
     expect(await vm.ssh("findmnt -n -o SOURCE /")).toBe("/dev/vda1");
+    // What the install's preflight looks at and its steps call: BIOS boot, eth0, 512 MiB, the tools on the old system.
+    expect(await vm.ssh("test -d /sys/firmware/efi && echo uefi || echo bios")).toBe("bios");
+    expect(await vm.ssh("cat /proc/cmdline")).toMatch(/console=ttyS0.*net\.ifnames=0/);
+    const memTotalKiB = Number(await vm.ssh("awk '/^MemTotal:/ { print $2 }' /proc/meminfo"));
+    expect(memTotalKiB).toBeGreaterThan(400 * 1024);
+    expect(memTotalKiB).toBeLessThanOrEqual(512 * 1024);
+    const tools = ["busybox", "wget", "sfdisk", "losetup", "blockdev", "mkfs.xfs", "xfs_repair", "lsblk", "ifup"];
+    expect((await vm.ssh(`for t in ${tools.join(" ")}; do command -v $t >/dev/null || echo "missing $t"; done; echo ok`))).toBe("ok");
     // The address comes from the guest's own ifupdown config, as on a real server.
     expect(await vm.ssh("ip -o -4 addr show dev eth0")).toContain(`inet ${vm.address}/24`);
     expect(await vm.ssh("grep -A3 '^auto eth0' /etc/network/interfaces")).toContain(`address ${vm.address}/24`);

@@ -7,7 +7,7 @@ import { labDown, labUp, type LabState } from "../../src/lab/index.js";
 import { listLinks, listNamespaces, namespacePids } from "../../src/lab/interfaces.js";
 import { listMountsUnder } from "../../src/lab/mounts.js";
 import { ensureVmDisk, startVmHost, stopVmHost, vmFiles, vmNames, type VmHostOptions } from "../../src/lab/vm/index.js";
-import { testVmDir, VM_HOOK_TIMEOUT_MS, vmSkipReason } from "../support/vm.js";
+import { holdVmName, testVmDir, VM_HOOK_TIMEOUT_MS, vmSkipReason } from "../support/vm.js";
 
 const run = promisify(execFile);
 const skip = await vmSkipReason();
@@ -20,8 +20,10 @@ describe.skipIf(skip !== undefined)("VM host start failures", () => {
   const files = vmFiles(dir);
   let lab: LabState;
   let disk: string;
+  let release: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
+    release = await holdVmName(name);
     await stopVmHost({ name, dir });
     await labDown({ name, dir: labDir, removeDir: true });
     disk = await ensureVmDisk();
@@ -29,8 +31,12 @@ describe.skipIf(skip !== undefined)("VM host start failures", () => {
   }, VM_HOOK_TIMEOUT_MS);
 
   afterAll(async () => {
-    await stopVmHost({ name, dir });
-    await labDown({ name, dir: labDir, removeDir: true });
+    try {
+      await stopVmHost({ name, dir });
+      await labDown({ name, dir: labDir, removeDir: true });
+    } finally {
+      await release?.();
+    }
   });
 
   const options = (overrides: Partial<VmHostOptions>): VmHostOptions => ({

@@ -6,10 +6,11 @@
 // Files: /tmp/pine-test-vm-NAME/{lab,vm}; vm/ keeps console.log, qemu.log and supervisor.log after the
 // tests for a post-mortem (the 3 GiB disk copy is removed); the next run starts them afresh.
 import { execFile } from "node:child_process";
-import { access, writeFile } from "node:fs/promises";
+import { access, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import { afterAll, beforeAll } from "vitest";
 import { findLabProblems, labDown, labUp, type LabState } from "../../src/lab/index.js";
@@ -126,7 +127,12 @@ export function useVm(options: UseVmOptions): VmFixture {
     await stopVmHost({ name: options.name, dir });
   };
 
+  let release: (() => Promise<void>) | undefined;
+
   beforeAll(async () => {
+    // Another test run (another engineer's `npm test` in the same checkout) may be using this VM right now:
+    // wait for it instead of taking its VM down as "leftovers".
+    release = await holdVmName(options.name);
     await stop();
     await labDown({ name: options.name, dir: labDir, removeDir: true });
     const cached = await isVmDiskCached();
@@ -159,8 +165,12 @@ export function useVm(options: UseVmOptions): VmFixture {
   }, VM_HOOK_TIMEOUT_MS);
 
   afterAll(async () => {
-    await stop();
-    await labDown({ name: options.name, dir: labDir, removeDir: true });
+    try {
+      await stop();
+      await labDown({ name: options.name, dir: labDir, removeDir: true });
+    } finally {
+      await release?.();
+    }
   }, 120_000);
 
   const fixture: VmFixture = {
@@ -199,6 +209,52 @@ export function useVm(options: UseVmOptions): VmFixture {
     stop,
   };
   return fixture;
+}
+
+const NAME_WAIT_MS = 15 * 60_000;
+
+/**
+ * Takes the machine-wide claim on a test VM name (a directory under /run holding the owner's PID and start
+ * time), waiting while a live process holds it; a claim whose owner is gone is a crashed run's and is taken
+ * over. Resolves with the release. Test-only: names are fixed per test file so a crashed run's leftovers are
+ * found, which two concurrent runs would otherwise turn into killing each other's VMs.
+ */
+export async function holdVmName(name: string): Promise<() => Promise<void>> {
+  const lock = `/run/pine-test-vm-${name}.lock`;
+  const me = await processStamp(process.pid);
+  const deadline = Date.now() + NAME_WAIT_MS;
+  for (;;) {
+    try {
+      await mkdir(lock);
+      await writeFile(join(lock, "owner"), me);
+      return async () => {
+        if ((await readFile(join(lock, "owner"), "utf8").catch(() => "")) === me) await rm(lock, { recursive: true, force: true });
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+    const owner = await readFile(join(lock, "owner"), "utf8").catch(() => "");
+    const pid = Number(owner.split(" ")[0]);
+    // No owner yet is a claim being written this instant (or one whose writer died right then: stale after a
+    // few seconds); an owner whose PID now has another start time is gone.
+    const claimedAt = (await stat(lock).catch(() => undefined))?.mtimeMs ?? 0;
+    const alive = owner === "" ? Date.now() - claimedAt < 10_000 : Number.isInteger(pid) && pid > 0 && (await processStamp(pid).catch(() => "")) === owner;
+    if (!alive) {
+      await rm(lock, { recursive: true, force: true });
+      continue;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`test VM ${name} is held by process ${pid} (another test run) for more than ${NAME_WAIT_MS} ms; remove ${lock} if it is not running`);
+    }
+    await sleep(2_000);
+  }
+}
+
+/** "PID STARTTIME": the start time (field 22 of /proc/PID/stat) tells a live owner from a reused PID. */
+async function processStamp(pid: number): Promise<string> {
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return `${pid} ${fields[19]}`;
 }
 
 /** The real ssh client with nothing of this machine's user config: the lab key, the VM's known_hosts, strict checking. */
