@@ -158,8 +158,8 @@ describe("everything allowed at once", () => {
 describe("example inventories", () => {
   it("inventory/example.yaml loads and documents precedence as it behaves", () => {
     const inv = loadInventory("inventory/example.yaml");
-    expect(host(inv.hosts, "web1")).toMatchObject({ groups: ["web", "kvm"], data: { node: 1, role: "web", parts: "5G,128M,128M", install: { mode: "metal" } } });
-    expect(host(inv.hosts, "db1").data.install).toEqual({ mode: "metal", disk: "/dev/nvme0n1" });
+    expect(host(inv.hosts, "web1")).toMatchObject({ groups: ["web", "kvm"], data: { node: 1, role: "web", parts: "5G,128M,128M", install: { mode: "vm" } } });
+    expect(host(inv.hosts, "db1").data.install).toEqual({ mode: "vm", disk: "/dev/nvme0n1" });
     expect(host(inv.hosts, "web3")).toMatchObject({ address: "web3", user: "root" });
   });
 
