@@ -10,7 +10,23 @@ export interface PineErrorDetails {
   cause?: unknown;
 }
 
+/** Marks pine's errors, so one thrown by another copy of this module still counts as one (see hasInstance). */
+const PINE_ERROR = Symbol.for("pine.error");
+
 export class PineError extends Error {
+  /**
+   * A user's deploy file is loaded by tsx into its own module graph, with its own copy of these classes: the errors
+   * its operations throw must still be recognised (with their step, command and stderr), not wrapped as "threw".
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    if (typeof value !== "object" || value === null || !(PINE_ERROR in value)) return false;
+    for (let proto = Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null; proto; proto = Object.getPrototypeOf(proto) as typeof proto) {
+      if (proto.constructor?.name === this.name) return true;
+    }
+    return false;
+  }
+
   readonly host?: string;
   readonly step?: string;
   readonly command?: string;
@@ -21,6 +37,7 @@ export class PineError extends Error {
   constructor(message: string, details: PineErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.name = "PineError";
+    Object.defineProperty(this, PINE_ERROR, { value: true });
     this.host = details.host;
     this.step = details.step;
     this.command = details.command;
