@@ -1,6 +1,6 @@
 // The host context: one host's connection, data, fact cache and event stream, handed to deploys and operations.
 import type { Connector, ExecOptions, ExecResult } from "./connectors/types.js";
-import { CommandError } from "./errors.js";
+import { CommandError, PineError } from "./errors.js";
 import type { EmitEvent } from "./events.js";
 import { FactUnavailable, type Fact } from "./facts/define.js";
 import { buildBatch, splitBatch } from "./facts/batch.js";
@@ -110,7 +110,13 @@ export class HostContext {
 
   private async fetch(facts: Fact<unknown>[]): Promise<void> {
     const batch = buildBatch(facts);
-    const result = await this.connector.exec(batch.script, { timeoutMs: this.options.factTimeoutMs ?? 120_000 });
+    const result = await this.connector.exec(batch.script, { timeoutMs: this.options.factTimeoutMs ?? 120_000 }).catch((error: unknown) => {
+      // A lost connection or a timeout while gathering is reported as that fact step, not as an anonymous exec.
+      if (!(error instanceof PineError)) throw error;
+      const step = `fact ${facts.map((f) => f.key).join(", ")}`;
+      const Kind = error.constructor as typeof PineError;
+      throw new Kind(`${error.message} (gathering ${step})`, { host: error.host, step, exitCode: error.exitCode, stderr: error.stderr, hint: error.hint, cause: error });
+    });
     const slices = splitBatch(batch, result.stdout, result.stderr);
     slices.forEach((slice, i) => {
       const fact = facts[i]!;

@@ -104,7 +104,12 @@ export function defineOperation<A>(spec: OperationSpec<A>): Operation<A> {
 
 async function runStep(host: HostContext, opName: string, step: Step): Promise<void> {
   const stdin = typeof step.stdin === "function" ? step.stdin() : step.stdin;
-  const result = await host.exec(step.command, { stdin, timeoutMs: step.timeoutMs, onStdout: step.onStdout, onStderr: step.onStderr });
+  const result = await host.exec(step.command, { stdin, timeoutMs: step.timeoutMs, onStdout: step.onStdout, onStderr: step.onStderr }).catch((error: unknown) => {
+    // A lost connection or timeout mid-step names the operation it broke, and what it was running, not a bare "exec".
+    if (!(error instanceof PineError)) throw error;
+    const Kind = error.constructor as typeof PineError;
+    throw new Kind(`${opName}: ${error.message}`, { host: error.host, step: opName, command: step.display ?? step.command, exitCode: error.exitCode, stderr: error.stderr, hint: error.hint, cause: error });
+  });
   step.onResult?.(result);
   if (result.exitCode !== 0) {
     throw new CommandError(`${opName} failed`, {
