@@ -4,7 +4,7 @@
 import { dirname } from "node:path/posix";
 import { UsageError } from "../../src/errors.js";
 import { defineOperation } from "../../src/operations/define.js";
-import { command, quote } from "../../src/shell.js";
+import { quote } from "../../src/shell.js";
 import { content as contentFact } from "../../facts/files/content.js";
 import { file } from "../../facts/files/file.js";
 import { which } from "../../facts/server/which.js";
