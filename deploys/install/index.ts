@@ -16,6 +16,7 @@ import { ArtifactResolver, artifactFor, type ReleaseArtifacts } from "./source.j
 import { fetchArtifact } from "./stage.js";
 import { verifyInstalled } from "./verify.js";
 import { describePlan } from "./plan-text.js";
+import { installVm } from "./vm.js";
 
 /** Where the static busybox pushed to hosts comes from (Debian's busybox-static); override with PINE_BUSYBOX. */
 const BUSYBOX = process.env.PINE_BUSYBOX ?? "/bin/busybox";
@@ -72,7 +73,9 @@ export default defineDeploy<Prepared>({
     const hostKey = await generateHostKey(`root@${host.name} (pine install)`);
     host.progress(describePlan(host.name, pf, config, artifact, hostKey.publicKey));
     if (mode === "vm") {
-      throw new PineError("the VM path of install is not built yet", { host: host.name, step: "install", hint: "nothing was changed on this host; containers (OpenVZ/LXC) can be installed" });
+      const bootTimeoutMs = typeof host.data.bootTimeoutMs === "number" ? host.data.bootTimeoutMs : undefined;
+      await installVm(host, { pf, config, busyboxBinary: BUSYBOX, busyboxSha: prepared.busyboxSha, artifact, hostKey, ...(bootTimeoutMs ? { bootTimeoutMs } : {}) });
+      return;
     }
     await installContainer(host, pf, config, prepared, artifact, hostKey);
   },
