@@ -29,10 +29,31 @@ pine deploy "$inventory" demo
 step deploy "$inventory" demo "   # again: nothing left to change"
 pine deploy "$inventory" demo
 
+# The job pine exists for: the hijack install, on two Debian containers (systemd under nspawn, their own
+# root filesystems), with pine's test rootfs built from Debian packages (cached after the first run).
+step lab up --name pets --hosts 2 --kind debian
+pine lab up --name pets --hosts 2 --kind debian
+pets=.lab/pets/inventory.yaml
+echo "== building pine's test container image (cached after the first run)"
+manifest=$(bash images/build.sh container)
+rootfs=$(node -e 'const m=require(process.argv[1]); const a=m.artifacts["rootfs.pine_ovz.tar.gz"]; console.log(a.path + " " + a.sha256)' "$manifest")
+image=${rootfs% *}; sha=${rootfs#* }
+source_args=(--data "image.file=$image" --data "image.sha256=$sha" --data install.mode=container)
+
+step deploy "$pets" install --dry "${source_args[@]}"
+pine deploy "$pets" install --dry "${source_args[@]}"
+
+step deploy "$pets" install --yes "${source_args[@]}"
+pine deploy "$pets" install --yes "${source_args[@]}"
+
+step exec "$pets" -- 'cat /etc/pine; ostree admin status'
+pine exec "$pets" -- 'cat /etc/pine; ostree admin status'
+
 cat <<TXT
 
 The lab is still up; try your own commands against $inventory, e.g.
   node bin/pine.js facts $inventory net.addresses block.devices --json
   node bin/pine.js exec $inventory -- 'cat /etc/os-release'
-Tear it down with: node bin/pine.js lab down
+The two pets now run pine OS: node bin/pine.js exec $pets -- 'cat /etc/pine'
+Tear the labs down with: node bin/pine.js lab down; node bin/pine.js lab down --name pets
 TXT
