@@ -31,7 +31,7 @@ export async function planEdit(
   if (before && before.equals(after)) return null;
   return {
     description: result.description,
-    steps: [{ command: atomicWriteCommand(path, attributes, where), stdin: after, display: `rewrite ${path} (temp file + rename)` }],
+    steps: [{ command: atomicWriteCommand(path, attributes, where, after.length), stdin: after, display: `rewrite ${path} (temp file + rename)` }],
     diff: contentDiff(path, before, after),
     invalidates: ["files.*"],
   };

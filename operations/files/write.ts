@@ -24,7 +24,7 @@ export async function planWrite(host: HostContext, path: string, bytes: Buffer, 
   if (!current || current.sha256 !== sha) {
     return {
       description: `${current ? "update" : "create"} file ${path} (${bytes.length} bytes)${describeAttributes(attributes)}`,
-      steps: [{ command: atomicWriteCommand(path, attributes, where), stdin: bytes, display: `write ${bytes.length} bytes to ${path} (temp file + rename)` }],
+      steps: [{ command: atomicWriteCommand(path, attributes, where, bytes.length), stdin: bytes, display: `write ${bytes.length} bytes to ${path} (temp file + rename)` }],
       diff: contentDiff(path, current?.bytes ?? null, bytes, current && !current.bytes ? current.size : undefined),
       invalidates,
     };
