@@ -31,6 +31,9 @@ pine deploy "$inventory" demo
 
 # The job pine exists for: the hijack install, on two Debian containers (systemd under nspawn, their own
 # root filesystems), with pine's test rootfs built from Debian packages (cached after the first run).
+# Fresh containers every run: after an install they run pine with new host keys, and the demo installs again.
+step lab down --name pets
+pine lab down --name pets
 step lab up --name pets --hosts 2 --kind debian
 pine lab up --name pets --hosts 2 --kind debian
 pets=.lab/pets/inventory.yaml
