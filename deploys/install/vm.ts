@@ -4,6 +4,8 @@
 // loop device over p3; the data partitions appended and formatted; `reboot -f`; reconnect with the pinned key; verify.
 import { PineError, UsageError } from "../../src/errors.js";
 import { defineOperation } from "../../src/operations/define.js";
+import { quote } from "../../src/shell.js";
+import { withPath } from "../../operations/busybox/linkfarm.js";
 import type { HostContext } from "../../src/host.js";
 import { partitionName } from "../../facts/block/root-disk.js";
 import { hostname as hostnameFact } from "../../facts/server/hostname.js";
@@ -66,6 +68,21 @@ const rebootInto = defineOperation<{ workspace: Workspace; before: string; hostK
   },
 });
 
+/**
+ * The same host, but each step's command runs as `exec FARM/busybox sh -c 'PATH=FARM:$PATH; ...'`: only the login
+ * shell (hot in memory) still comes from the old disk. Facts are left alone (they are read before the write).
+ */
+export function onFarm(host: HostContext, w: Workspace): HostContext {
+  const wrap = (command: string) => `exec ${quote(`${w.farm}/busybox`)} sh -c ${quote(withPath(w.farm, command))}`;
+  return new Proxy(host, {
+    get(target, prop) {
+      if (prop === "exec") return (command: string, options?: Parameters<HostContext["exec"]>[1]) => target.exec(wrap(command), options);
+      const value = Reflect.get(target, prop, target) as unknown;
+      return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
 function undefinedDisk(host: HostContext, device: string, step: string, error: unknown): PineError {
   const why = error instanceof Error ? `${error.message}${(error as { stderr?: string }).stderr ? `: ${(error as { stderr?: string }).stderr}` : ""}` : String(error);
   return new PineError(`${step} failed after the image was written to ${device}: ${why}`, {
@@ -91,9 +108,9 @@ export async function installVm(host: HostContext, a: VmInstallArgs): Promise<vo
   // Everything read from the old system is read now, before a byte of the disk changes.
   const name = await host.fact(hostnameFact).catch(() => host.name);
   const before = bootIdentity(await host.fact(kernelIdentity));
-  const oldKeys = host.dry ? [] : (await host.exec("cat /root/.ssh/authorized_keys 2>/dev/null || true")).stdout.split("\n").map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("#"));
+  const oldKeys = (await host.exec("cat /root/.ssh/authorized_keys 2>/dev/null || true")).stdout.split("\n").map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("#"));
   const authorizedKeys = [...new Set([...config.authorizedKeys, ...oldKeys])];
-  if (!host.dry && authorizedKeys.length === 0) throw new UsageError(`host ${host.name}: no authorized key for the new system (none in the inventory, none in root's authorized_keys): pine could not log in after the reboot; nothing was changed`);
+  if (authorizedKeys.length === 0) throw new UsageError(`host ${host.name}: no authorized key for the new system (none in the inventory, none in root's authorized_keys): pine could not log in after the reboot; nothing was changed`);
 
   await disk.tmpfs(host, { path: w.dir, sizeMiB: 96, mode: "0700" });
   await busybox.linkfarm(host, { dir: w.farm, binary: a.busyboxBinary, sha256: a.busyboxSha });
@@ -101,8 +118,11 @@ export async function installVm(host: HostContext, a: VmInstallArgs): Promise<vo
   await loadModules(host, {});
 
   await quiesce(host, { workspace: w, rootPartition });
+  // From the write on, every step's command runs under the farm's busybox sh with the farm first on PATH: the old
+  // disk's programs (tail, sha256sum...) turn into image bytes under the running script.
+  const farmHost = onFarm(host, w);
   try {
-    await imageWrite(host, {
+    await imageWrite(farmHost, {
       device,
       source: a.artifact.kind === "file" ? { localFile: a.artifact.path } : { url: a.artifact.url },
       sha256: a.artifact.sha256,
@@ -135,19 +155,19 @@ export async function installVm(host: HostContext, a: VmInstallArgs): Promise<vo
       throw undefinedDisk(host, device, label, error);
     }
   };
-  await step("install.mount_image_root", () => mountImageRoot(host, { workspace: w, disk: device }));
+  await step("install.mount_image_root", () => mountImageRoot(farmHost, { workspace: w, disk: device }));
   await step("install.configure", () =>
-    configureDeployment(host, {
+    configureDeployment(farmHost, {
       root: imageRootMount(w),
       farm: w.farm,
       keepOldKeys: false,
       config: { node: config.node, hostname: name, network: pf.network!, nameservers: pf.nameservers, hostKey: a.hostKey, authorizedKeys },
     }),
   );
-  await step("install.finish_image_root", () => finishImageRoot(host, { workspace: w, mounts }));
-  await step("install.partition", () => appendPartitions(host, { workspace: w, disk: device, layout }));
-  await step("install.data_filesystems", () => makeDataFilesystems(host, { workspace: w, disk: device, layout }));
-  await rebootInto(host, { workspace: w, before, hostKey: a.hostKey.publicKey, timeoutMs: a.bootTimeoutMs ?? 900_000 });
+  await step("install.finish_image_root", () => finishImageRoot(farmHost, { workspace: w, mounts }));
+  await step("install.partition", () => appendPartitions(farmHost, { workspace: w, disk: device, layout }));
+  await step("install.data_filesystems", () => makeDataFilesystems(farmHost, { workspace: w, disk: device, layout }));
+  await rebootInto(farmHost, { workspace: w, before, hostKey: a.hostKey.publicKey, timeoutMs: a.bootTimeoutMs ?? 900_000 });
   if (host.dry) return;
   const verified = await verifyInstalled(host, "vm", pf.network!);
   host.progress(`installed pine ${verified.version} (${verified.deployment ?? "deployment unknown"}) on ${device}; /var on ${mounts.varDev}, /share on ${mounts.shareDev}`);
