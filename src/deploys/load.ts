@@ -45,7 +45,9 @@ export async function loadDeploy(target: string, cwd = process.cwd()): Promise<{
       hint: locateInFile(error, path) ?? "fix the file and run again",
     });
   }
-  const candidate = (module.default ?? module.deploy) as unknown;
+  let candidate = (module.default ?? module.deploy) as unknown;
+  // A .ts file outside a "type": "module" package is loaded by tsx as CommonJS: its exports arrive one level down.
+  if (candidate && typeof candidate === "object" && !("run" in candidate) && "default" in candidate) candidate = (candidate as { default: unknown }).default;
   const deploy = asDeploy(candidate, path);
   return { deploy, path };
 }
