@@ -9,8 +9,10 @@ import * as kernel from "./kernel/index.js";
 import * as packages from "./packages/index.js";
 import * as ostree from "./ostree/index.js";
 import * as pine from "./pine/index.js";
+import * as services from "./services/index.js";
+import * as busybox from "./busybox/index.js";
 
-export { server, net, block, files, boot, kernel, packages, ostree, pine };
+export { server, net, block, files, boot, kernel, packages, ostree, pine, services, busybox };
 export { FactUnavailable } from "../src/facts/define.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -57,6 +59,18 @@ const all: AnyFact[] = [
   ostree.status,
   ostree.refs,
   pine.release,
+  server.boot_id,
+  server.groups,
+  server.sysctl,
+  services.status,
+  busybox.missing_applets,
+  block.partitions,
+  block.filesystem,
+  block.fs_signature,
+  block.losetup,
+  block.head_sha256,
+  ostree.deployments,
+  ostree.has_commit,
 ];
 
 /** Every fact by public name ("server.hostname", "files.file"); families are called with their arguments. */

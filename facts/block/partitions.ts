@@ -86,7 +86,7 @@ export function parseDump(lines: readonly string[]): { label: string | null; lab
     if (number === null) continue;
     const fields = new Map<string, string>();
     let bootable = false;
-    for (const raw of m[2]!.split(",")) {
+    for (const raw of fieldsOf(m[2]!)) {
       const field = raw.trim();
       const kv = /^([\w-]+)\s*=\s*(.*)$/.exec(field);
       if (kv) fields.set(kv[1]!.toLowerCase(), kv[2]!.trim().replace(/^"|"$/g, ""));
@@ -102,6 +102,25 @@ export function parseDump(lines: readonly string[]): { label: string | null; lab
   // Old sfdisk prints no label line; its dumps are always dos.
   if (label === null && parts.length > 0) label = "dos";
   return { label, labelId, partitions: parts.sort((a, b) => a.number - b.number) };
+}
+
+/**
+ * The comma-separated fields of a partition line, commas inside a double-quoted value (a GPT name) kept: a
+ * partition named "a, size=1" must not set the size. sfdisk writes a quote inside a name as \x22, so quotes pair up.
+ */
+function fieldsOf(text: string): string[] {
+  const out: string[] = [];
+  let current = "";
+  let quoted = false;
+  for (const ch of text) {
+    if (ch === '"') quoted = !quoted;
+    if (ch === "," && !quoted) {
+      out.push(current);
+      current = "";
+    } else current += ch;
+  }
+  out.push(current);
+  return out;
 }
 
 /** "0x83", "83", " 5", "05" → "83", "5"; GUIDs lower-cased. */

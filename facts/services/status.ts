@@ -23,7 +23,8 @@ function sysvLines(script: string, name: string): string[] {
   return [
     `pine_n=${quote(name)}`,
     `if [ -x ${script} ]; then echo exists=1; if ${script} status >/dev/null 2>&1; then echo running=1; else echo running=0; fi`,
-    `  pine_en=0; for pine_f in /etc/rc[2345].d/S??"$pine_n"; do [ -e "$pine_f" ] && pine_en=1; done; echo enabled=$pine_en`,
+    // rcS.d too: Debian 8 starts e.g. networking and hwclock.sh from there, once at boot, before the runlevel.
+    `  pine_en=0; for pine_f in /etc/rc[2345S].d/S??"$pine_n"; do [ -e "$pine_f" ] && pine_en=1; done; echo enabled=$pine_en`,
     `else echo exists=0; fi`,
   ];
 }
@@ -63,11 +64,16 @@ export function parseStatus(stdout: string, init: ServiceManager): ServiceStatus
     const load = kv.get("LoadState");
     const active = kv.get("ActiveState");
     if (!load || !active) throw new FactUnavailable(`systemctl show printed no LoadState/ActiveState: ${stdout.trim().slice(0, 200)}`);
+    // Like the other managers: a service that does not exist does not start at boot (not "cannot be switched").
+    if (load === "not-found") return { via, exists: false, running: false, enabled: false };
     const file = kv.get("UnitFileState") ?? "";
     const enabled = /^(enabled|enabled-runtime)$/.test(file) ? true : /^(disabled|masked|masked-runtime)$/.test(file) ? false : null;
     return { via, exists: load !== "not-found", running: active === "active" || active === "reloading", enabled };
   }
-  if (kv.get("exists") !== "1") return { via, exists: false, running: false, enabled: false };
+  const exists = kv.get("exists");
+  if (exists === "0") return { via, exists: false, running: false, enabled: false };
+  // Output cut short (the script killed) must not read as "stopped and disabled".
+  if (exists !== "1" || !kv.has("running") || !kv.has("enabled")) throw new FactUnavailable(`the ${via} status check stopped early: ${stdout.trim().slice(0, 200)}`);
   return { via, exists: true, running: kv.get("running") === "1", enabled: kv.get("enabled") === "1" };
 }
 

@@ -8,24 +8,15 @@ import { describe, expect, it } from "vitest";
 import { FactUnavailable, type Fact } from "../../src/facts/define.js";
 import { block, factRegistry, files, isFactFamily, net, server, type AnyFact } from "../../facts/index.js";
 import { busyboxFarmWithout, hasBusybox, runCommand, VARIANTS, type ShellVariant } from "./local-shell.js";
+import { SAMPLE_ARGS } from "./sample-args.js";
 
-/** Arguments to try each family with. */
-const SAMPLE_ARGS: Record<string, unknown[][]> = {
-  "server.which": [["sh"], ["no-such-tool-pine"]],
-  "files.file": [["/etc/hosts"], ["/nonexistent"], ["/"]],
-  "files.sha256": [["/etc/hosts"], ["/nonexistent"]],
-  "files.directory": [["/etc"], ["/etc/hosts"]],
-  "files.link": [["/bin/sh"], ["/etc"]],
-  "files.find_in_file": [["/etc/hosts", "localhost"], ["/etc/hosts", "("]],
-  "files.content": [["/etc/hosts"]],
-};
 
 const variants = VARIANTS.filter((v) => v === "dash" || hasBusybox);
 
 function instances(name: string, entry: AnyFact): Fact<unknown>[] {
   if (!isFactFamily(entry)) return [entry];
   const samples = SAMPLE_ARGS[name];
-  if (!samples) throw new Error(`add sample arguments for family ${name} to SAMPLE_ARGS`);
+  if (!samples) throw new Error(`add sample arguments for family ${name} to test/facts/sample-args.ts`);
   return samples.map((args) => entry(...args));
 }
 

@@ -9,6 +9,7 @@ import { buildBatch, splitBatch } from "../../src/facts/batch.js";
 import { FactUnavailable, type Fact } from "../../src/facts/define.js";
 import { factRegistry, files, isFactFamily } from "../../facts/index.js";
 import { BUSYBOX, busyboxFarm, hasBusybox, runCommand, VARIANTS } from "./local-shell.js";
+import { defaultArgs } from "./sample-args.js";
 
 const NAMES = ["with space", "it's", 'dq"uote', "new\nline", "$(touch PWNED)", "`touch PWNED2`", "-leading-dash", "tab\there", "star*glob?"];
 let dir: string;
@@ -51,7 +52,7 @@ describe("a 10 MB output", () => {
 
   it("every fact's parser either returns or refuses with FactUnavailable, quickly", () => {
     for (const [name, entry] of factRegistry) {
-      const fact: Fact<unknown> = isFactFamily(entry) ? entry(...sampleArgs(name)) : entry;
+      const fact: Fact<unknown> = isFactFamily(entry) ? entry(...defaultArgs(name)) : entry;
       const started = Date.now();
       try {
         fact.parse({ stdout: big, stderr: "", exitCode: 0 });
@@ -80,7 +81,7 @@ describe("a 10 MB output", () => {
 
 describe.each(variants)("all facts in ONE batch script under %s", (variant) => {
   it("login noise before the script is ignored and every fact parses from its slice", () => {
-    const facts = [...factRegistry].flatMap(([name, entry]) => (isFactFamily(entry) ? [entry(...sampleArgs(name))] : [entry]));
+    const facts = [...factRegistry].flatMap(([name, entry]) => (isFactFamily(entry) ? [entry(...defaultArgs(name))] : [entry]));
     const batch = buildBatch(facts);
     const script = `echo 'Welcome to Ubuntu 14.04 (login noise)'\n${batch.script}`;
     const shell = variant === "dash" ? ["/bin/sh", ["-c", script]] as const : [BUSYBOX, ["sh", "-c", script]] as const;
@@ -104,9 +105,3 @@ describe.each(variants)("all facts in ONE batch script under %s", (variant) => {
 });
 
 const STABLE = /^(server\.(hostname|kernel|distro|arch|shell|which|init|virt)|boot\.firmware|block\.rootDisk|files\.\w+|net\.dns|ostree\.\w+|pine\.release)$/;
-
-function sampleArgs(name: string): unknown[] {
-  if (name === "files.find_in_file") return ["/etc/hosts", "localhost"];
-  if (name === "server.which") return ["sh"];
-  return ["/etc/hosts"];
-}
