@@ -120,14 +120,27 @@ export function parseLsblk(lines: readonly string[], sys: Map<string, SysfsDevic
   return out;
 }
 
-/** lsblk reads FSTYPE from udev or by probing, which fails without udev or read access; the kernel's mount table still knows mounted ones. */
+/**
+ * lsblk reads FSTYPE from udev or by probing, which fails without udev or read access; the kernel's mount table still
+ * knows mounted ones. lsblk before 2.37 shows one MOUNTPOINT per device, and not necessarily `/` when the root
+ * device is mounted twice (a systemd-nspawn container sees its disk at / and at /run/host/incoming): `/` wins.
+ */
 function withMountedFstype(list: BlockDevice[], mounts: readonly string[]): BlockDevice[] {
   const byMountpoint = new Map<string, string>();
+  const rootSources = new Set<string>();
   for (const line of mounts) {
     const [src, mp, fstype] = line.split(" ");
-    if (src?.startsWith("/dev/") && mp && fstype && !byMountpoint.has(unescapeOctal(mp))) byMountpoint.set(unescapeOctal(mp), fstype);
+    if (!src?.startsWith("/dev/") || !mp || !fstype) continue;
+    const mountpoint = unescapeOctal(mp);
+    if (!byMountpoint.has(mountpoint)) byMountpoint.set(mountpoint, fstype);
+    if (mountpoint === "/") rootSources.add(unescapeOctal(src));
   }
-  return list.map((d) => (d.fstype === null && d.mountpoint !== null && byMountpoint.has(d.mountpoint) ? { ...d, fstype: byMountpoint.get(d.mountpoint)! } : d));
+  return list.map((d) => {
+    const atRoot = d.mountpoint !== "/" && (rootSources.has(`/dev/${d.name}`) || rootSources.has(`/dev/mapper/${d.name}`));
+    const mountpoint = atRoot ? "/" : d.mountpoint;
+    const fstype = d.fstype === null && mountpoint !== null && byMountpoint.has(mountpoint) ? byMountpoint.get(mountpoint)! : d.fstype;
+    return mountpoint === d.mountpoint && fstype === d.fstype ? d : { ...d, mountpoint, fstype };
+  });
 }
 
 export function fromSysfs(sys: Map<string, SysfsDevice>, mounts: readonly string[], blkid: readonly string[]): BlockDevice[] {

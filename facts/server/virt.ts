@@ -39,8 +39,8 @@ export function detectVirt(kv: Map<string, string>): Virt {
   if (kv.get("proc_vz") === "1" && kv.get("proc_bc") !== "1") return { kind: "openvz", hypervisor: null, evidence: "/proc/vz without /proc/bc (OpenVZ container)" };
   const declared = kv.get("env_container") ?? kv.get("systemd_container");
   if (declared) {
-    const kind: VirtKind = /lxc/.test(declared) ? "lxc" : /docker|podman|oci/.test(declared) ? "docker" : "unknown";
-    return { kind, hypervisor: null, evidence: `container=${declared}` };
+    const kind = declaredKind(declared);
+    return { kind, hypervisor: null, evidence: `container=${declared}${declared === "systemd-nspawn" ? " (a system container like LXC: own init, shared kernel)" : ""}` };
   }
   const cgroup = kv.get("cgroup");
   if (cgroup) return { kind: /lxc/.test(cgroup) ? "lxc" : "docker", hypervisor: null, evidence: `PID 1 cgroup ${cgroup}` };
@@ -52,6 +52,18 @@ export function detectVirt(kv: Map<string, string>): Virt {
   if (kv.get("dockerenv") === "1" || kv.get("containerenv") === "1") return { kind: "docker", hypervisor: null, evidence: "/.dockerenv or /run/.containerenv" };
   if (kv.get("proc_vz") === "1") return { kind: "none", hypervisor: null, evidence: "OpenVZ hardware node (/proc/bc)" };
   return { kind: "none", hypervisor: null, evidence: "no container or hypervisor signal" };
+}
+
+/**
+ * The `container=` value PID 1 was started with (systemd's convention). systemd-nspawn counts as "lxc": the kinds
+ * are public and have no nspawn, and what the install decides by kind holds for nspawn exactly as for LXC — a
+ * system container with its own init and root filesystem on a shared kernel, installed by replacing its root and
+ * "rebooted" by restarting its init. Reporting "unknown" would make the install refuse a host it can handle.
+ */
+function declaredKind(declared: string): VirtKind {
+  if (/lxc/.test(declared) || declared === "systemd-nspawn") return "lxc";
+  if (/docker|podman|oci/.test(declared)) return "docker";
+  return "unknown";
 }
 
 function hypervisorName(kv: Map<string, string>): string | null {
