@@ -151,7 +151,7 @@ export function fstabLines(m: DataMounts): string {
   return [
     "# added by pine install: /var and /share on xfs with external logs",
     `${m.varDev} /var xfs logdev=${m.varLog},noatime 0 0`,
-    `${m.shareDev} /share xfs logdev=${m.shareLog},noatime,nofail 0 0`,
+    `${m.shareDev} /share xfs logdev=${m.shareLog},noatime 0 0`,
   ].join("\n");
 }
 

@@ -170,5 +170,11 @@ export async function installVm(host: HostContext, a: VmInstallArgs): Promise<vo
   await rebootInto(farmHost, { workspace: w, before, hostKey: a.hostKey.publicKey, timeoutMs: a.bootTimeoutMs ?? 900_000 });
   if (host.dry) return;
   const verified = await verifyInstalled(host, "vm", pf.network!);
+  // verifyInstalled accepts any xfs /var; the stateroot bind from p3 is xfs too. Say which one it is.
+  const mounted = (await host.exec("cat /proc/mounts")).stdout.split("\n").map((l) => l.split(" "));
+  const varFrom = mounted.filter((m) => m[1] === "/var").at(-1)?.[0];
+  if (varFrom !== mounts.varDev) {
+    host.log("warn", `/var is mounted from ${varFrom ?? "nothing"}, not ${mounts.varDev}: the new system's boot did not mount the fstab's /var over the initramfs's bind of the stateroot var (busybox mount -a skips a mount point already in use); ${mounts.varDev} holds the seeded /var`);
+  }
   host.progress(`installed pine ${verified.version} (${verified.deployment ?? "deployment unknown"}) on ${device}; /var on ${mounts.varDev}, /share on ${mounts.shareDev}`);
 }
