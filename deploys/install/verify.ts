@@ -30,9 +30,12 @@ export async function verifyInstalled(host: HostContext, mode: InstallMode, netw
     if (!found) problems.push(`the address ${network.ipv4.address} written into the network config is not in effect`);
   }
   if (mode === "vm" && mounted?.ok) {
-    const list = mounted.value as { mountpoint: string; fstype: string }[];
-    const v = list.find((m) => m.mountpoint === "/var");
+    const list = mounted.value as { device: string; mountpoint: string; fstype: string }[];
+    const v = list.findLast((m) => m.mountpoint === "/var");
+    const root = list.findLast((m) => m.mountpoint === "/");
     if (!v || v.fstype !== "xfs") problems.push(`/var is not mounted from the new xfs partition (${v ? `it is ${v.fstype}` : "not mounted"})`);
+    // The sysroot's own var bound on /var is xfs too: it must come from a device other than the root's.
+    else if (root && v.device === root.device) problems.push(`/var comes from ${v.device}, the sysroot's own partition, not from its new partition`);
   }
   if (problems.length > 0) {
     throw new PineError(`the installed system does not check out: ${problems.join("; ")}`, {
