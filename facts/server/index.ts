@@ -14,9 +14,10 @@ export { services, type Service, type Services } from "./services.js";
 export { mounts, type Mount } from "./mounts.js";
 export { login, type Login } from "./login.js";
 export { kernelIdentity, type KernelIdentity } from "./kernel-identity.js";
-// Three facts read /proc/sys/kernel/random/boot_id. To tell that a host rebooted, prefer server.kernelIdentity: a
-// container (OpenVZ, LXC, nspawn) shares its host's kernel, so its boot id does NOT change when it restarts, while
-// its PID namespace does. server.boot_id is the bare id (a VM or a bare-metal reboot); server.uptime carries it too.
+// Three facts read /proc/sys/kernel/random/boot_id. To tell that a host rebooted, prefer server.kernelIdentity: an
+// OpenVZ, LXC or Docker container shows its host kernel's boot id, which does NOT change when the container restarts,
+// while its PID namespace does (systemd-nspawn alone mounts a fresh boot id per container boot). server.boot_id is
+// the bare id (enough for a VM or bare metal); server.uptime carries it too.
 export { bootId as boot_id } from "./boot-id.js";
 export { groups, type Group } from "./groups.js";
 export { sysctl, sysctlPath } from "./sysctl.js";
