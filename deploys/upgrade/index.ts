@@ -33,6 +33,8 @@ interface Prepared {
   lockLabel: string;
   dry: boolean;
   log(message: string): void;
+  /** Stops listening for Ctrl-C. */
+  detach(): void;
 }
 
 export default defineDeploy<Prepared>({
@@ -49,14 +51,24 @@ export default defineDeploy<Prepared>({
     controller.log(`upgrade to ${distinct.join(", ")}; reboot lock ${options.lockLabel}, at most ${options.maxDown} host(s) down at once`);
     // --dry takes no slot and talks to no lock backend.
     const rebootLock = controller.dry ? undefined : createLock(options.lock, "reboot", options.maxDown);
+    const rollout = new Rollout(rebootLock, options.maxDown, controller.maxFail ?? Number.POSITIVE_INFINITY);
+    // The runner stops starting hosts on Ctrl-C; hosts already waiting for a slot must stop waiting too. Hosts
+    // past that point finish their reboot and checks: leaving one half-way is worse than a few seconds more.
+    const interrupted = (signal: NodeJS.Signals) => rollout.stop(`interrupted (${signal}): no host starts a reboot any more`);
+    process.on("SIGINT", interrupted);
+    process.on("SIGTERM", interrupted);
     return {
       configs,
       targets,
-      rollout: new Rollout(rebootLock, options.maxDown, controller.maxFail ?? Number.POSITIVE_INFINITY),
+      rollout,
       hosts: controller.hosts.map((h) => h.name),
       lockLabel: options.lockLabel,
       dry: controller.dry,
       log: controller.log,
+      detach: () => {
+        process.off("SIGINT", interrupted);
+        process.off("SIGTERM", interrupted);
+      },
     };
   },
 
@@ -74,6 +86,7 @@ export default defineDeploy<Prepared>({
 
   async finish(prepared, summary) {
     if (!prepared) return;
+    prepared.detach();
     await prepared.rollout.close();
     const notStarted = new Map<string, string>();
     const errors = new Map<string, string>();

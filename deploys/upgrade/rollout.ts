@@ -75,19 +75,22 @@ export class Rollout {
     this.#down.delete(record.host);
   }
 
+  /** No host starts a reboot any more; those waiting for a slot give up, saying why. The first reason stays. */
+  stop(reason: string): void {
+    if (!this.#stop.signal.aborted) this.#stop.abort(reason);
+  }
+
   /** A host failed (rolled back or worse): past the budget, no other host starts a reboot. */
   failed(): void {
     this.#failures++;
-    if (this.#failures > this.maxFail) {
-      this.#stop.abort(`the failure budget is spent: ${this.#failures} host(s) failed, at most ${this.maxFail} allowed`);
-    }
+    if (this.#failures > this.maxFail) this.stop(`the failure budget is spent: ${this.#failures} host(s) failed, at most ${this.maxFail} allowed`);
   }
 
   /** A host did not come back: its slot stays taken (it IS down) until the run ends. */
   keepSlot(lease: LockLease): void {
     this.#stuck.push(lease);
     if (this.#stuck.length >= this.maxDown) {
-      this.#stop.abort(`every reboot-lock slot (${this.maxDown}) is held by a host that did not come back: ${this.#stuck.map((l) => l.holder).join(", ")}`);
+      this.stop(`every reboot-lock slot (${this.maxDown}) is held by a host that did not come back: ${this.#stuck.map((l) => l.holder).join(", ")}`);
     }
   }
 

@@ -7,6 +7,7 @@ import { readUpgradeConfig } from "../../deploys/upgrade/config.js";
 import { parseLockOption, readRolloutOptions } from "../../deploys/upgrade/options.js";
 import { formatReport } from "../../deploys/upgrade/report.js";
 import { parseBoot } from "../../deploys/upgrade/restart.js";
+import { Rollout } from "../../deploys/upgrade/rollout.js";
 import { deltaFor, TargetResolver, type Target } from "../../deploys/upgrade/target.js";
 
 const A = "a".repeat(64);
@@ -140,5 +141,34 @@ describe("the boot identity and the report", () => {
       "  h4  -        not started                     not started: failure budget exceeded",
       "1 upgraded, 1 skipped, 1 rolled back, 1 not started; most hosts down at once: 1 (at most 2 allowed, lock embedded)",
     ].join("\n"));
+  });
+});
+
+describe("the rollout's own bookkeeping", () => {
+  it("stops lock waits once the failure budget is spent, or when every slot is held by a host that did not come back", async () => {
+    const spent = new Rollout(undefined, 2, 1);
+    spent.failed();
+    expect(spent.signal.aborted).toBe(false);
+    spent.failed();
+    expect(spent.stopReason).toBe("the failure budget is spent: 2 host(s) failed, at most 1 allowed");
+
+    const stuck = new Rollout(undefined, 2, Number.POSITIVE_INFINITY);
+    const lease = (holder: string) => ({ lock: "reboot", holder, lost: new AbortController().signal, release: async () => undefined });
+    stuck.keepSlot(lease("h1"));
+    expect(stuck.signal.aborted).toBe(false);
+    stuck.keepSlot(lease("h2"));
+    expect(stuck.stopReason).toBe("every reboot-lock slot (2) is held by a host that did not come back: h1, h2");
+  });
+
+  it("counts the most hosts down at once", async () => {
+    const rollout = new Rollout(undefined, 3, 0);
+    const [a, b] = [rollout.begin("a"), rollout.begin("b")];
+    rollout.wentDown("a");
+    rollout.wentDown("b");
+    rollout.cameUp(a);
+    rollout.wentDown("c");
+    rollout.cameUp(b);
+    expect(rollout.mostDown).toBe(2);
+    expect(a.downMs).toBeGreaterThanOrEqual(0);
   });
 });
