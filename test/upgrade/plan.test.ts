@@ -1,8 +1,8 @@
 // The upgrade's pure parts: flags, inventory data, the release index, which delta a host gets, the report.
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { readUpgradeConfig } from "../../deploys/upgrade/config.js";
 import { parseLockOption, readRolloutOptions } from "../../deploys/upgrade/options.js";
 import { formatReport } from "../../deploys/upgrade/report.js";
@@ -78,6 +78,7 @@ describe("upgrade settings from inventory data", () => {
 
 describe("the target, resolved once on the controller", () => {
   const dir = mkdtempSync(join(tmpdir(), "pine-upgrade-plan-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, "v1-v2.delta"), "delta bytes");
   const index = join(dir, "releases.json");
   writeFileSync(index, JSON.stringify({
