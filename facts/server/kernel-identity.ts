@@ -10,11 +10,18 @@ export interface KernelIdentity {
   bootId: string;
   /** readlink /proc/self/ns/pid, e.g. pid:[4026531836]; null where the kernel has no namespaces. */
   pidNamespace: string | null;
+  /**
+   * When PID 1 started, in clock ticks since the kernel booted (/proc/1/stat field 22): a container's restart
+   * changes it even where its boot id stays (LXC, OpenVZ) and the kernel reuses the PID namespace's inode number.
+   */
+  initStart: number | null;
 }
 
 export const kernelIdentityCommand = [
   `printf 'boot_id=%s\\n' "$(cat /proc/sys/kernel/random/boot_id 2>/dev/null)"`,
   `printf 'pidns=%s\\n' "$(readlink /proc/self/ns/pid 2>/dev/null)"`,
+  // Field 22 is the 20th after the ") " that closes the command name (which may itself hold spaces).
+  `printf 'init_start=%s\\n' "$(sed 's/.*) //' /proc/1/stat 2>/dev/null | cut -d' ' -f20)"`,
 ].join("\n");
 
 export function parseKernelIdentity(stdout: string): KernelIdentity {
@@ -22,7 +29,8 @@ export function parseKernelIdentity(stdout: string): KernelIdentity {
   const bootId = kv.get("boot_id") ?? "";
   if (!/^[0-9a-f-]{36}$/.test(bootId)) throw new FactUnavailable("cannot read /proc/sys/kernel/random/boot_id");
   const pid = kv.get("pidns") ?? "";
-  return { bootId, pidNamespace: /^pid:\[\d+\]$/.test(pid) ? pid : null };
+  const start = kv.get("init_start") ?? "";
+  return { bootId, pidNamespace: /^pid:\[\d+\]$/.test(pid) ? pid : null, initStart: /^\d+$/.test(start) ? Number(start) : null };
 }
 
 export const kernelIdentity = defineFact<KernelIdentity>({
@@ -40,9 +48,12 @@ export function localKernelIdentity(): KernelIdentity {
       return null;
     }
   };
+  const stat = read(() => readFileSync("/proc/1/stat", "utf8"));
+  const start = stat ? stat.slice(stat.lastIndexOf(") ") + 2).split(" ")[19] : undefined;
   return {
     bootId: read(() => readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim()) ?? "",
     pidNamespace: read(() => readlinkSync("/proc/self/ns/pid")),
+    initStart: start && /^\d+$/.test(start) ? Number(start) : null,
   };
 }
 

@@ -12,11 +12,12 @@ import { quote } from "../../src/shell.js";
 import { isControllerMachine, kernelIdentity, kernelIdentityCommand, parseKernelIdentity, type KernelIdentity } from "../../facts/server/kernel-identity.js";
 
 /**
- * What changes when a host boots again: the kernel's boot id for a VM, and the PID namespace for a container
- * (an OpenVZ/LXC/nspawn container shares the kernel, so its boot id stays; its restart makes a new PID namespace).
+ * What changes when a host boots again: the kernel's boot id for a VM; for a container (which shares the kernel, so
+ * its boot id may stay) the start time of its PID 1 — the PID namespace alone is not enough, the kernel reuses its
+ * inode number across a container's restarts.
  */
 export function bootIdentity(id: KernelIdentity): string {
-  return `${id.bootId} ${id.pidNamespace ?? "-"}`;
+  return `${id.bootId} ${id.pidNamespace ?? "-"} ${id.initStart ?? "-"}`;
 }
 
 export interface RebootArgs {

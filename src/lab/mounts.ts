@@ -52,6 +52,13 @@ export async function unmountUnder(path: string): Promise<void> {
 export async function removeTree(path: string): Promise<void> {
   if (!(await exists(path))) return;
   await unmountUnder(path);
+  // A host that pine installed or upgraded holds OSTree deployments, which `ostree admin deploy` marks
+  // immutable (chattr +i): rm cannot delete them until the flag is cleared.
+  await runLocal(
+    "sh",
+    ["-c", 'for d in "$1"/ostree/deploy/*/deploy/* "$1"/.pine-old/ostree/deploy/*/deploy/*; do [ -d "$d" ] && chattr -i "$d" 2>/dev/null; done; true', "pine-lab", path],
+    { step: `clear immutable flags under ${path}`, timeoutMs: 30_000 },
+  );
   await runLocal("rm", ["-rf", "--one-file-system", "--", path], { step: `remove ${path}`, timeoutMs: 120_000 });
 }
 

@@ -108,16 +108,16 @@ describe("data partitions after the image", () => {
 });
 
 describe("never install over the controller's own machine", () => {
-  const controller = { bootId: "6058680d-e264-4599-ac8d-efea3282f93b", pidNamespace: "pid:[4026531836]" };
+  const controller = { bootId: "6058680d-e264-4599-ac8d-efea3282f93b", pidNamespace: "pid:[4026531836]", initStart: 1 };
   it("refuses a host in the controller's PID namespace, whatever the mode", () => {
     expect(controllerClash({ ...controller }, controller, "container")).toMatch(/machine pine runs on/);
     expect(controllerClash({ ...controller }, controller, null)).toMatch(/machine pine runs on/);
   });
   it("refuses a 'VM' on the controller's kernel, but allows a container in its own PID namespace", () => {
-    const nspawn = { bootId: controller.bootId, pidNamespace: "pid:[4026532999]" };
+    const nspawn = { bootId: controller.bootId, pidNamespace: "pid:[4026532999]", initStart: 5000 };
     expect(controllerClash(nspawn, controller, "vm")).toMatch(/not a separate VM/);
     expect(controllerClash(nspawn, controller, "container")).toBeNull();
-    expect(controllerClash({ bootId: "0e8a7c0a-2d7e-4a1e-9a55-1c7f1b0f1e23", pidNamespace: controller.pidNamespace }, controller, "vm")).toBeNull();
+    expect(controllerClash({ bootId: "0e8a7c0a-2d7e-4a1e-9a55-1c7f1b0f1e23", pidNamespace: controller.pidNamespace, initStart: 1 }, controller, "vm")).toBeNull();
   });
   it("reads the controller's identity from this machine", () => {
     const id = controllerIdentity();

@@ -163,8 +163,8 @@ describe("server.reboot (from given facts only: rebooting a real host is not saf
   const old = "11111111-2222-3333-4444-555555555555";
   const fresh = "99999999-2222-3333-4444-555555555555";
   const fast = { settleMs: 0, pollMs: 0 };
-  const identity = (bootId: string, pidNamespace = "pid:[4026532100]") => ({ bootId, pidNamespace });
-  const answer = (bootId: string, pidns = "pid:[4026532100]") => ({ stdout: `boot_id=${bootId}\npidns=${pidns}\n` });
+  const identity = (bootId: string, pidNamespace = "pid:[4026532100]", initStart = 100) => ({ bootId, pidNamespace, initStart });
+  const answer = (bootId: string, pidns = "pid:[4026532100]", initStart = 100) => ({ stdout: `boot_id=${bootId}\npidns=${pidns}\ninit_start=${initStart}\n` });
   const isIdentityProbe = (cmd: string) => cmd === kernelIdentityCommand;
 
   it("schedules a detached reboot, then polls the boot id until it changes", async () => {
@@ -185,13 +185,13 @@ describe("server.reboot (from given facts only: rebooting a real host is not saf
     expect(polls).toBe(3);
   });
 
-  it("a container restart keeps the kernel's boot id but makes a new PID namespace: that is a new boot", async () => {
+  it("a container restart keeps the kernel's boot id (and may even get the same PID namespace inode): its PID 1's start time tells", async () => {
     let polls = 0;
-    const f = fakeHost([[kernelIdentity, identity(old, "pid:[4026532100]")]], {
+    const f = fakeHost([[kernelIdentity, identity(old, "pid:[4026532100]", 100)]], {
       respond: (cmd) => {
         if (!isIdentityProbe(cmd)) return undefined;
         polls++;
-        return polls === 1 ? answer(old, "pid:[4026532100]") : answer(old, "pid:[4026532777]");
+        return polls === 1 ? answer(old, "pid:[4026532100]", 100) : answer(old, "pid:[4026532100]", 7321);
       },
     });
     expect((await server.reboot(f.host, fast)).status).toBe("changed");
