@@ -40,27 +40,32 @@ export function fetchCommand(a: FetchArgs): string {
   );
 }
 
-export const fetchArtifact = defineOperation<FetchArgs>({
-  name: "install.fetch",
-  describe: (a) => `${a.dest} holds ${a.artifact.label} (sha256 ${a.artifact.sha256.slice(0, 12)}…)`,
-  facts: (a) => [sha256(a.dest)],
-  async plan(host, a) {
-    if ((await host.fact(sha256(a.dest))) === a.artifact.sha256) return null;
-    const artifact = a.artifact;
-    const how = artifact.kind === "file" ? `stream ${artifact.path} (${artifact.size} bytes) from the controller` : `download ${artifact.url} on the host`;
-    return {
-      description: `${how} to ${a.dest}, verify sha256 ${artifact.sha256.slice(0, 12)}…`,
-      steps: [
-        {
-          command: fetchCommand(a),
-          display: `${how} → ${a.dest}.part; check size and sha256; rename`,
-          timeoutMs: 3_600_000,
-          ...(artifact.kind === "file"
-            ? { stdin: () => createReadStream(artifact.path).pipe(byteProgress(`sending ${artifact.label}`, artifact.size, (line) => host.progress(line))) }
-            : {}),
-        },
-      ],
-      invalidates: ["files.*"],
-    };
-  },
-});
+/** A verified fetch as an operation of its own name (install.fetch, upgrade.fetch); progress lines start with `progressPrefix`. */
+export function defineVerifiedFetch(name: string, progressPrefix: string) {
+  return defineOperation<FetchArgs>({
+    name,
+    describe: (a) => `${a.dest} holds ${a.artifact.label} (sha256 ${a.artifact.sha256.slice(0, 12)}…)`,
+    facts: (a) => [sha256(a.dest)],
+    async plan(host, a) {
+      if ((await host.fact(sha256(a.dest))) === a.artifact.sha256) return null;
+      const artifact = a.artifact;
+      const how = artifact.kind === "file" ? `stream ${artifact.path} (${artifact.size} bytes) from the controller` : `download ${artifact.url} on the host`;
+      return {
+        description: `${how} to ${a.dest}, verify sha256 ${artifact.sha256.slice(0, 12)}…`,
+        steps: [
+          {
+            command: fetchCommand(a),
+            display: `${how} → ${a.dest}.part; check size and sha256; rename`,
+            timeoutMs: 3_600_000,
+            ...(artifact.kind === "file"
+              ? { stdin: () => createReadStream(artifact.path).pipe(byteProgress(`${progressPrefix}${artifact.label}`, artifact.size, (line) => host.progress(line))) }
+              : {}),
+          },
+        ],
+        invalidates: ["files.*"],
+      };
+    },
+  });
+}
+
+export const fetchArtifact = defineVerifiedFetch("install.fetch", "sending ");

@@ -158,7 +158,7 @@ export function fstabLines(m: DataMounts): string {
 /** fstab lines and the /share mount point in the deployment; unmount; xfs_repair -n; detach pine's loop. */
 export const finishImageRoot = defineOperation<{ workspace: Workspace; mounts: DataMounts }>({
   name: "install.finish_image_root",
-  describe: (a) => `the image's p3 configured, unmounted, checked by xfs_repair -n`,
+  describe: () => `the image's p3 configured, unmounted, checked by xfs_repair -n`,
   async plan(_host, a) {
     const mnt = imageRootMount(a.workspace);
     const lines = [

@@ -13,7 +13,7 @@ import { absent } from "../../operations/files/absent.js";
 import * as lock from "../../operations/lock/index.js";
 import * as ostree from "../../operations/ostree/index.js";
 import { readUpgradeConfig, type UpgradeConfig } from "./config.js";
-import { fetchDelta } from "./fetch.js";
+import { fetchDelta, PINE_BIN } from "./fetch.js";
 import { checkHealth, describeCheck } from "./health.js";
 import { readRolloutOptions } from "./options.js";
 import { formatReport } from "./report.js";
@@ -159,7 +159,7 @@ async function upgradeHost(host: HostContext, prepared: Prepared, record: HostRe
   await ostree.keep(host, { count: 2 });
   if (delta) {
     const dest = `${STAGING}/${delta.artifact.sha256.slice(0, 16)}.delta`;
-    await fetchDelta(host, { artifact: delta.artifact, dest });
+    await fetchDelta(host, { artifact: delta.artifact, dest, farm: PINE_BIN });
     say(host, "applying", `ostree static-delta apply-offline (${to.name})`);
     await ostree.apply_delta(host, { delta: dest, commit: to.commit });
     await absent(host, { path: dest });
