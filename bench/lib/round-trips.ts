@@ -8,6 +8,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 export interface ChannelCount {
   /** Exec channels per host name. */
   perHost: Map<string, number>;
+  /** Programs exec'd on each host during the run (login shells, fact and step commands; not sshd itself). */
+  execsPerHost: Map<string, number>;
 }
 
 /** Trace `sshdPids` (name -> pid) while `run` runs; returns the exec channels each served. */
@@ -25,7 +27,8 @@ export async function countExecChannels(sshdPids: Map<string, number>, traceFile
     strace.kill("SIGINT");
     await Promise.race([exited, sleep(5_000).then(() => strace.kill("SIGKILL"))]);
   }
-  return { perHost: parseTrace(await readFile(traceFile, "utf8"), sshdPids) };
+  const text = await readFile(traceFile, "utf8");
+  return { perHost: parseTrace(text, sshdPids), execsPerHost: parseTrace(text, sshdPids, "all") };
 }
 
 /** Bounded wait until every pid shows a tracer in /proc/PID/status. */
@@ -46,7 +49,7 @@ type TraceEvent = { kind: "fork"; child: number } | { kind: "exec"; path: string
  * A child's first lines can come before its parent's clone returns, so events are grouped per process first
  * (each process's own lines are in order), then replayed down the process tree from the sshd listeners.
  */
-export function parseTrace(text: string, sshdPids: Map<string, number>): Map<string, number> {
+export function parseTrace(text: string, sshdPids: Map<string, number>, count: "channels" | "all" = "channels"): Map<string, number> {
   const events = new Map<number, TraceEvent[]>();
   for (const line of text.split("\n")) {
     const m = /^(\d+)\s+(.*)$/.exec(line);
@@ -73,7 +76,7 @@ export function parseTrace(text: string, sshdPids: Map<string, number>): Map<str
           continue;
         }
         const execsSshd = /\/sshd$/.test(event.path);
-        if (isSshd && !execsSshd) channels++;
+        if (count === "all" ? !execsSshd : isSshd && !execsSshd) channels++;
         isSshd = execsSshd;
       }
     }
