@@ -110,7 +110,7 @@ export class HostContext {
 
   private async fetch(facts: Fact<unknown>[]): Promise<void> {
     const batch = buildBatch(facts);
-    const result = await this.connector.exec(batch.script, { timeoutMs: this.options.factTimeoutMs ?? 120_000 }).catch((error: unknown) => {
+    const result = await this.connector.exec(batch.script, { timeoutMs: this.options.factTimeoutMs ?? 120_000, session: true }).catch((error: unknown) => {
       // A lost connection or a timeout while gathering is reported as that fact step, not as an anonymous exec.
       if (!(error instanceof PineError)) throw error;
       const step = `fact ${facts.map((f) => f.key).join(", ")}`;
@@ -136,17 +136,15 @@ export class HostContext {
 
   /**
    * Forget cached facts so the next read asks the host again. A pattern is a fact key
-   * (files.file("/etc/hosts")), a fact name (files.file: all its arguments), a prefix ending in ".*", or "*" for all.
+   * (files.file("/etc/hosts")), a fact name (files.file: all its arguments), a prefix ending in ".*", "*" for all, or
+   * `files@PATH`: the files.* facts about PATH, its ancestors and everything under it (what writing, creating or
+   * removing PATH can change; a files fact with a relative path is always forgotten). A path reached through a symlink
+   * elsewhere is not followed: an operation that writes through links should invalidate "files.*".
    */
   invalidate(...patterns: string[]): void {
     for (const key of [...this.cache.keys()]) {
-      for (const pattern of patterns) {
-        const name = key.replace(/\(.*$/s, "");
-        if (pattern === "*" || key === pattern || name === pattern || (pattern.endsWith(".*") && key.startsWith(pattern.slice(0, -1)))) {
-          this.cache.delete(key);
-          break;
-        }
-      }
+      const name = key.replace(/\(.*$/s, "");
+      if (patterns.some((pattern) => matchesPattern(key, name, pattern))) this.cache.delete(key);
     }
   }
 
@@ -169,4 +167,34 @@ export class HostContext {
     }
     return result;
   }
+}
+
+function matchesPattern(key: string, name: string, pattern: string): boolean {
+  if (pattern === "*" || key === pattern || name === pattern) return true;
+  if (pattern.endsWith(".*")) return key.startsWith(pattern.slice(0, -1));
+  if (!pattern.startsWith("files@") || !name.startsWith("files.")) return false;
+  const path = firstArgument(key, name);
+  if (typeof path !== "string" || !path.startsWith("/")) return true;
+  return pathsOverlap(trimSlashes(path), trimSlashes(pattern.slice("files@".length)));
+}
+
+/** The first argument of a fact family's key, `name("a",1)` → "a"; undefined when the key has none or is not JSON. */
+function firstArgument(key: string, name: string): unknown {
+  if (key.length <= name.length + 2) return undefined;
+  try {
+    return (JSON.parse(`[${key.slice(name.length + 1, -1)}]`) as unknown[])[0];
+  } catch {
+    return undefined;
+  }
+}
+
+function trimSlashes(path: string): string {
+  const trimmed = path.replace(/\/+/g, "/").replace(/\/$/, "");
+  return trimmed === "" ? "/" : trimmed;
+}
+
+/** One path is the other, or lies under it. */
+function pathsOverlap(a: string, b: string): boolean {
+  if (a === b || a === "/" || b === "/") return true;
+  return a.startsWith(`${b}/`) || b.startsWith(`${a}/`);
 }

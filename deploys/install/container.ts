@@ -163,7 +163,7 @@ export const swapRoot = defineOperation<SwapArgs>({
       description: `move the old system's top-level directories into ${OLD_ROOT} and the new root's into / (keeping ${KEEP.join(", ")}), then restart the container into pine's init`,
       steps: [{ command: `${bb} sh -s`, stdin: `${swapScript()}
 ${restart}
-`, display: `${a.farm}/busybox sh: rename / entries into ${OLD_ROOT}, rename ${STAGED_ROOT} entries into /, then ${a.farm}/busybox reboot -f` }],
+`, display: `${a.farm}/busybox sh: rename / entries into ${OLD_ROOT}, rename ${STAGED_ROOT} entries into /, then ${a.farm}/busybox reboot -f`, ownChannel: true }],
       invalidates: ["*"],
       async after() {
         if (!canPin(connector)) throw new UsageError(`install: the ${connector.kind} connector of ${host.name} cannot switch to the new host key`);

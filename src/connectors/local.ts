@@ -22,7 +22,7 @@ export interface LocalConnectorOptions {
 export class LocalConnector implements Connector {
   readonly kind = "local" as const;
   readonly target: string;
-  readonly stats: ConnectorStats = { execs: 0, transfers: 0 };
+  readonly stats: ConnectorStats = { execs: 0, transfers: 0, channels: 0 };
 
   constructor(options: LocalConnectorOptions = {}) {
     this.target = options.name ?? `local (${hostname()})`;
@@ -49,6 +49,7 @@ export class LocalConnector implements Connector {
         return;
       }
       this.stats.execs += 1;
+      this.stats.channels += 1;
       // detached: the command gets its own process group, so a timeout kills its children too.
       const child = spawn("/bin/sh", ["-c", command], { stdio: ["pipe", "pipe", "pipe"], detached: true });
       let settled = false;

@@ -13,6 +13,14 @@ export interface ExecOptions {
   onStderr?: (chunk: Buffer) => void;
   /** Abort the command (closes the channel). */
   signal?: AbortSignal;
+  /**
+   * The command may run in the connection's long-lived shell session instead of an exec channel of its own: much
+   * cheaper (no channel, sshd session or login shell per command). For commands that end by themselves and do not
+   * need their own channel: stdin, if any, is a Buffer or string of at most 256 KiB; `$$` is the session shell's PID;
+   * a command still running when the session is busy gets a channel anyway. The ssh connector honours it, others
+   * ignore it. pine's fact batches and operation steps set it.
+   */
+  session?: boolean;
 }
 
 export interface ExecResult {
@@ -35,6 +43,8 @@ export interface ConnectorStats {
   execs: number;
   /** File transfers (upload/download) so far. */
   transfers: number;
+  /** Exec channels opened (a shell session counts once) or, for the local connector, processes started. */
+  channels: number;
 }
 
 export interface Connector {

@@ -22,6 +22,11 @@ export interface Step {
    * `losetup --show` printed), or throw an error that says more than "exit 1". Returning leaves the usual check.
    */
   onResult?: (result: ExecResult) => void;
+  /**
+   * Run over an exec channel of its own rather than the host's shell session: for steps that restart the host or its
+   * sshd, replace the root the session's shell runs from, or must not share a shell. Streamed stdin always does.
+   */
+  ownChannel?: boolean;
 }
 
 export interface Plan {
@@ -104,7 +109,8 @@ export function defineOperation<A>(spec: OperationSpec<A>): Operation<A> {
 
 async function runStep(host: HostContext, opName: string, step: Step): Promise<void> {
   const stdin = typeof step.stdin === "function" ? step.stdin() : step.stdin;
-  const result = await host.exec(step.command, { stdin, timeoutMs: step.timeoutMs, onStdout: step.onStdout, onStderr: step.onStderr }).catch((error: unknown) => {
+  const session = step.ownChannel !== true && typeof step.stdin !== "function";
+  const result = await host.exec(step.command, { stdin, timeoutMs: step.timeoutMs, onStdout: step.onStdout, onStderr: step.onStderr, session }).catch((error: unknown) => {
     // A lost connection or timeout mid-step names the operation it broke, and what it was running, not a bare "exec".
     if (!(error instanceof PineError)) throw error;
     const Kind = error.constructor as typeof PineError;

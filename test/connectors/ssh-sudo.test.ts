@@ -66,6 +66,27 @@ test("password asked once for two hosts and many commands; stdin data reaches th
   expect(argv).not.toContain(PASSWORD);
 });
 
+test("the shell session runs under one sudo: one prompt, many commands as the sudo user, stdin bytes intact", async () => {
+  let asked = 0;
+  const ssh = connectorFor(sshd, home, { sudo: { user: "nobody", password: async () => (asked++, PASSWORD) } });
+  try {
+    for (let i = 0; i < 5; i++) expect((await ssh.exec(`echo $SUDO_USER_TARGET ${i}`, { session: true })).stdout).toBe(`nobody ${i}\n`);
+    expect((await ssh.exec("cat", { session: true, stdin: "data-s" })).stdout).toBe("data-s");
+    expect(ssh.stats.channels).toBe(1);
+    expect(asked).toBe(1);
+  } finally {
+    await ssh.close();
+  }
+  const wrong = connectorFor(sshd, home, { sudo: { user: "nobody", password: async () => "canary-wrong-sudo" } });
+  try {
+    const error = await rejection(wrong.exec("true", { session: true, timeoutMs: 10_000 }));
+    expect(error.message).toBe("sudo rejected the password");
+    expect(JSON.stringify({ ...error, d: (error as unknown as { describe(): string }).describe() })).not.toContain("canary-wrong-sudo");
+  } finally {
+    await wrong.close();
+  }
+});
+
 test("a wrong password fails clearly without looping or leaking", async () => {
   const ssh = connectorFor(sshd, home, { sudo: { user: "nobody", password: async () => "canary-wrong-sudo" } });
   try {

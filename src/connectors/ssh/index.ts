@@ -10,6 +10,8 @@ import { execOnChannel, type ChannelContext } from "./exec.js";
 import { expandHome } from "./ssh-config.js";
 import { resolveSsh, type ResolvedSsh, type SshConnectorOptions } from "./options.js";
 import { checkExecOptions } from "./output.js";
+import { SESSION_MAX_STDIN_BYTES } from "./session-frame.js";
+import { ShellSession, type SessionSlot } from "./shell-session.js";
 import { DEFAULT_RETRY } from "./retry.js";
 import { SecretCache } from "./secret-cache.js";
 import { catDownloadCommand, catUploadCommand, isSftpUnavailable, sftpDownload, sftpUpload } from "./transfer.js";
@@ -31,6 +33,8 @@ interface Connection {
   client: Client;
   lostReason: Error | null;
   channels: LimitFunction;
+  /** The long-lived shell that runs `session` commands, opened on first use. */
+  session?: ShellSession;
   /** SFTP session, opened on first use; null when the host has no SFTP subsystem. */
   sftp?: Promise<SFTPWrapper | null>;
 }
@@ -38,7 +42,7 @@ interface Connection {
 export class SshConnector implements Connector {
   readonly kind = "ssh" as const;
   readonly target: string;
-  readonly stats: ConnectorStats = { execs: 0, transfers: 0 };
+  readonly stats: ConnectorStats = { execs: 0, transfers: 0, channels: 0 };
   readonly #options: SshConnectorOptions;
   readonly #resolved: ResolvedSsh;
   readonly #settings: ConnectSettings;
@@ -90,6 +94,13 @@ export class SshConnector implements Connector {
     checkExecOptions(options);
     const connection = await this.#ready();
     this.stats.execs += 1;
+    const stdin = sessionStdin(options);
+    if (options.session && stdin !== false) {
+      if (!connection.session || connection.session.dead) connection.session = new ShellSession(this.#channelContext(connection), this.#sessionSlot(connection));
+      const session = connection.session;
+      // Busy: another command of this host is running in it (operations run concurrently); that one gets a channel.
+      if (!session.busy) return session.run(command, { ...options, stdin });
+    }
     return this.#run(connection, command, options);
   }
 
@@ -137,6 +148,7 @@ export class SshConnector implements Connector {
     if (!pending) return;
     const connection = await pending.catch(() => undefined);
     if (!connection) return;
+    connection.session?.close();
     await Promise.all(
       [...connection.clients].reverse().map(
         (client) =>
@@ -188,10 +200,20 @@ export class SshConnector implements Connector {
       void connection.channels(
         () =>
           new Promise<void>((slotFree) => {
+            this.stats.channels += 1;
             execOnChannel(this.#channelContext(connection), command, options, slotFree).then(resolve, reject);
           }),
       );
     });
+  }
+
+  #sessionSlot(connection: Connection): SessionSlot {
+    return {
+      acquire: () => new Promise<() => void>((taken) => void connection.channels(() => new Promise<void>((release) => taken(release)))),
+      opened: () => {
+        this.stats.channels += 1;
+      },
+    };
   }
 
   #channelContext(connection: Connection): ChannelContext {
@@ -238,6 +260,15 @@ export class SshConnector implements Connector {
       hint: "check the path, its directory and permissions on the host",
     });
   }
+}
+
+/** The stdin a session command carries as bytes; false when it must go over a channel (a stream, or too large). */
+function sessionStdin(options: ExecOptions): Buffer | undefined | false {
+  const input = options.stdin;
+  if (input === undefined) return undefined;
+  if (typeof input !== "string" && !Buffer.isBuffer(input)) return false;
+  const bytes = typeof input === "string" ? Buffer.from(input) : input;
+  return bytes.length <= SESSION_MAX_STDIN_BYTES ? bytes : false;
 }
 
 /** A transfer carried by `cat` fails as that transfer step, not as a generic exec. */

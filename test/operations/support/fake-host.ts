@@ -8,6 +8,7 @@ import { HostContext, type FactResult } from "../../../src/host.js";
 
 export interface Recorded {
   command: string;
+  /** The bytes the command is given to write: its stdin, or the content an atomic write embeds in a printf (UTF-8). */
   stdin?: string;
 }
 
@@ -16,7 +17,7 @@ export type Responder = (command: string) => Partial<ExecResult> | undefined;
 export class FakeConnector implements Connector {
   readonly kind = "local" as const;
   readonly target = "fake";
-  readonly stats = { execs: 0, transfers: 0 };
+  readonly stats = { execs: 0, transfers: 0, channels: 0 };
   readonly commands: Recorded[] = [];
   readonly downloads: string[] = [];
   files = new Map<string, Buffer>();
@@ -30,7 +31,8 @@ export class FakeConnector implements Connector {
     if (/'PINE[0-9a-f]{24}:B:0'/.test(command)) throw new Error(`unprimed fact(s) requested:\n${command}`);
     this.stats.execs++;
     const stdin = options?.stdin;
-    this.commands.push({ command, ...(stdin === undefined ? {} : { stdin: await readAll(stdin) }) });
+    const given = stdin === undefined ? embeddedContent(command) : await readAll(stdin);
+    this.commands.push({ command, ...(given === undefined ? {} : { stdin: given }) });
     const answer = this.respond(command) ?? {};
     const stdout = answer.stdout ?? "";
     return { stdout, stderr: answer.stderr ?? "", exitCode: answer.exitCode === undefined ? 0 : answer.exitCode, stdoutBytes: Buffer.from(stdout) };
@@ -46,6 +48,27 @@ export class FakeConnector implements Connector {
     if (!bytes) throw new Error(`no such file ${remotePath}`);
     return bytes;
   }
+}
+
+/** The bytes an atomic write's `printf 'LITERAL' > "$pine_tmp"` prints (the inverse of printfLiteral). */
+function embeddedContent(command: string): string | undefined {
+  const literal = /^printf '([^']*)' > "\$pine_tmp"$/m.exec(command)?.[1];
+  if (literal === undefined) return undefined;
+  const bytes: number[] = [];
+  for (let i = 0; i < literal.length; i++) {
+    const c = literal[i]!;
+    if (c === "%" && literal[i + 1] === "%") {
+      bytes.push(0x25);
+      i += 1;
+    } else if (c === "\\" && literal[i + 1] === "\\") {
+      bytes.push(0x5c);
+      i += 1;
+    } else if (c === "\\") {
+      bytes.push(parseInt(literal.slice(i + 1, i + 4), 8));
+      i += 3;
+    } else bytes.push(c.charCodeAt(0));
+  }
+  return Buffer.from(bytes).toString("utf8");
 }
 
 async function readAll(stdin: string | Buffer | Readable): Promise<string> {
