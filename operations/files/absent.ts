@@ -2,7 +2,7 @@
 import { defineOperation } from "../../src/operations/define.js";
 import { command } from "../../src/shell.js";
 import { file } from "../../facts/files/file.js";
-import { requireAbsolute } from "./path.js";
+import { requireAbsolute, factsAbout } from "./path.js";
 
 export interface AbsentArgs {
   path: string;
@@ -25,7 +25,7 @@ export const absent = defineOperation<AbsentArgs>({
     return {
       description: `remove ${stat.type} ${path}`,
       steps: [{ command: command("rm", stat.type === "directory" ? "-rf" : "-f", "--", path) }],
-      invalidates: ["files.*"],
+      invalidates: [factsAbout(path)],
     };
   },
 });

@@ -3,7 +3,7 @@ import { defineOperation } from "../../src/operations/define.js";
 import { command, quote } from "../../src/shell.js";
 import { file } from "../../facts/files/file.js";
 import { attributeChanges, attributeCommands, describeAttributes, type Attributes } from "./attributes.js";
-import { requireAbsolute } from "./path.js";
+import { requireAbsolute, factsAbout } from "./path.js";
 
 export interface DirectoryArgs extends Attributes {
   path: string;
@@ -18,7 +18,7 @@ export const directory = defineOperation<DirectoryArgs>({
   async plan(host, a) {
     const path = requireAbsolute(a.path, "files.directory");
     const stat = await host.fact(file(path));
-    const invalidates = ["files.*"];
+    const invalidates = [factsAbout(path)];
     if (a.present === false) {
       if (!stat) return null;
       if (stat.type !== "directory") throw new Error(`${path} exists but is a ${stat.type}, not a directory: refusing to remove it`);

@@ -3,7 +3,7 @@ import { dirname } from "node:path/posix";
 import { defineOperation } from "../../src/operations/define.js";
 import { command, quote } from "../../src/shell.js";
 import { file } from "../../facts/files/file.js";
-import { requireAbsolute } from "./path.js";
+import { requireAbsolute, factsAbout } from "./path.js";
 
 export interface LinkArgs {
   path: string;
@@ -21,7 +21,7 @@ export const link = defineOperation<LinkArgs>({
   async plan(host, a) {
     const path = requireAbsolute(a.path, "files.link");
     const stat = await host.fact(file(path));
-    const invalidates = ["files.*"];
+    const invalidates = [factsAbout(path)];
     if (a.present === false) {
       if (!stat) return null;
       if (stat.type !== "link") throw new Error(`${path} is a ${stat.type}, not a link: refusing to remove it`);

@@ -7,3 +7,8 @@ export function requireAbsolute(path: unknown, where: string): string {
   }
   return path.length > 1 ? path.replace(/\/+$/, "") : path;
 }
+
+/** The invalidation pattern for an operation that writes, creates or removes `path` (see HostContext.invalidate). */
+export function factsAbout(path: string): string {
+  return `files@${path}`;
+}

@@ -6,9 +6,10 @@ import type { HostContext } from "../../src/host.js";
 import type { Fact } from "../../src/facts/define.js";
 import { content as contentFact } from "../../facts/files/content.js";
 import { file } from "../../facts/files/file.js";
-import { atomicWriteCommand } from "./atomic-write.js";
+import { atomicWriteStep } from "./atomic-write.js";
 import { attributeChanges, describeAttributes, type Attributes } from "./attributes.js";
 import { contentDiff } from "./diff.js";
+import { factsAbout } from "./path.js";
 
 /** What planWrite reads, for an operation's facts(). */
 export function writeFacts(path: string): Fact<unknown>[] {
@@ -20,11 +21,11 @@ export async function planWrite(host: HostContext, path: string, bytes: Buffer, 
   if (stat && stat.type !== "file") throw new Error(`${where}: ${path} exists and is a ${stat.type}, not a regular file: remove it first`);
   const current = stat ? await host.fact(contentFact(path)) : null;
   const sha = createHash("sha256").update(bytes).digest("hex");
-  const invalidates = ["files.*"];
+  const invalidates = [factsAbout(path)];
   if (!current || current.sha256 !== sha) {
     return {
       description: `${current ? "update" : "create"} file ${path} (${bytes.length} bytes)${describeAttributes(attributes)}`,
-      steps: [{ command: atomicWriteCommand(path, attributes, where, bytes.length), stdin: bytes, display: `write ${bytes.length} bytes to ${path} (temp file + rename)` }],
+      steps: [atomicWriteStep({ path, bytes, attributes, where, existing: stat, display: `write ${bytes.length} bytes to ${path} (temp file + rename)` })],
       diff: contentDiff(path, current?.bytes ?? null, bytes, current && !current.bytes ? current.size : undefined),
       invalidates,
     };

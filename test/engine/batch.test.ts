@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { LocalConnector } from "../../src/connectors/local.js";
 import { buildBatch, splitBatch } from "../../src/facts/batch.js";
-import { defineFact, FactUnavailable, requireSuccess, type Fact } from "../../src/facts/define.js";
+import { defineFact, defineFactFamily, FactUnavailable, requireSuccess, type Fact } from "../../src/facts/define.js";
 import { HostContext } from "../../src/host.js";
 
 const fact = (name: string, command: string): Fact<string> => defineFact({ name, command, parse: (o) => o.stdout });
@@ -76,6 +76,26 @@ describe("HostContext fact cache", () => {
     host.invalidate("t.f3");
     expect(await host.fact(many[3]!)).toBe("3\n");
     expect(connector.stats.execs).toBe(2);
+  });
+
+  it("files@PATH forgets the file facts about PATH, its ancestors and what lies under it, and nothing else", async () => {
+    const { host, connector } = newHost();
+    const fileFact = defineFactFamily<[string], string>({ name: "files.t", command: (p) => `echo ${JSON.stringify(p)}`, parse: (o) => o.stdout });
+    const paths = ["/srv", "/srv/app", "/srv/app/conf/x", "/srv/application", "/etc/hosts", "relative/app"];
+    const other = defineFact({ name: "server.t", command: "echo s", parse: (o) => o.stdout });
+    await host.gather([...paths.map((p) => fileFact(p)), other]);
+    expect(connector.stats.execs).toBe(1);
+    host.invalidate("files@/srv/app/");
+    const before = connector.stats.execs;
+    // Still cached: a sibling with a common prefix, another tree, a non-file fact.
+    await host.gather([fileFact("/srv/application"), fileFact("/etc/hosts"), other]);
+    expect(connector.stats.execs).toBe(before);
+    // Forgotten: the ancestor, the path, a descendant, and the relative path (it may be anything).
+    for (const p of ["/srv", "/srv/app", "/srv/app/conf/x", "relative/app"]) {
+      const at = connector.stats.execs;
+      await host.fact(fileFact(p));
+      expect(connector.stats.execs, p).toBe(at + 1);
+    }
   });
 
   it("turns FactUnavailable and parser bugs into typed unavailable results, never a crash", async () => {

@@ -12,7 +12,7 @@ import { contentOf, sha, stat } from "./support/facts.js";
 
 describe("files.replace", () => {
   const path = "/etc/app.conf";
-  const facts = (text: string | null) => [[content(path, MAX_EDIT_BYTES), text === null ? null : contentOf(text)]] as const;
+  const facts = (text: string | null) => [[file(path), text === null ? null : stat(path)], [content(path, MAX_EDIT_BYTES), text === null ? null : contentOf(text)]] as const;
 
   it("rewrites atomically with the replaced text and a diff", async () => {
     const f = fakeHost(facts("port=80\nhost=a\nport=81\n"));
@@ -61,7 +61,7 @@ describe("files.template", () => {
     const r = await files.template(f.host, { path, template: "host {{ data.node.name }}:{{data.node.port}}\n", mode: "0640" });
     expect(r.status).toBe("changed");
     expect(f.connector.commands[0]!.stdin).toBe("host n1:22\n");
-    expect(f.commands[0]).toContain("chmod 0640");
+    expect(f.commands[0]).toContain("umask 0137"); // created 0640 directly: no chmod
   });
 
   it("is unchanged when the rendered text is already there", async () => {

@@ -52,7 +52,7 @@ describe("server.sysctl", () => {
   const key = "net.ipv4.ip_forward";
   const conf = "/etc/sysctl.d/99-pine.conf";
   it("writes /proc/sys now and persists the line, replacing an earlier value", async () => {
-    const f = fakeHost([[sysctl(key), "0"], [content(conf, MAX_EDIT_BYTES), contentOf("# x\nnet.ipv4.ip_forward=0\n")]]);
+    const f = fakeHost([[sysctl(key), "0"], [file(conf), stat(conf)], [content(conf, MAX_EDIT_BYTES), contentOf("# x\nnet.ipv4.ip_forward=0\n")]]);
     const r = await server.sysctl(f.host, { key, value: 1 });
     expect(f.commands[0]).toBe(`printf '%s\\n' 1 > /proc/sys/net/ipv4/ip_forward`);
     expect(f.connector.commands[1]!.stdin).toBe("# x\nnet.ipv4.ip_forward = 1\n");
@@ -60,7 +60,7 @@ describe("server.sysctl", () => {
   });
   it("compares multi-field values by words; unchanged when both are right; unknown key is an error", async () => {
     const k = "net.ipv4.ip_local_port_range";
-    const f = fakeHost([[sysctl(k), "1024 65000"], [content(conf, MAX_EDIT_BYTES), contentOf(`${k} = 1024 65000\n`)]]);
+    const f = fakeHost([[sysctl(k), "1024 65000"], [file(conf), stat(conf)], [content(conf, MAX_EDIT_BYTES), contentOf(`${k} = 1024 65000\n`)]]);
     expect((await server.sysctl(f.host, { key: k, value: [1024, 65000] })).status).toBe("unchanged");
     await expect(server.sysctl(fakeHost([[sysctl("nope.x"), null]]).host, { key: "nope.x", value: 1, persist: false })).rejects.toThrow(/has no \/proc\/sys\/nope\/x/);
     await expect(server.sysctl(fakeHost([]).host, { key: "a;b", value: 1 })).rejects.toThrow(/server.sysctl: key must look like/);
