@@ -34,7 +34,9 @@ const FORMAT = ["mode=%f", "uid=%u", "gid=%g", "size=%s", "mtime=%Y", "user=%U",
 export function statCommand(path: string): string {
   const p = pathWord(path);
   return [
-    `if pine_st=$(LC_ALL=C stat -c ${quote(FORMAT)} ${p} 2>&1); then`,
+    // Nothing there: known from the shell's own test, no program run (the common case of a first deploy).
+    `if [ ! -e ${p} ] && [ ! -L ${p} ]; then echo @@absent`,
+    `elif pine_st=$(LC_ALL=C stat -c ${quote(FORMAT)} ${p} 2>&1); then`,
     `  printf '%s\\n' "$pine_st"`,
     `  if [ -L ${p} ]; then printf '@@target\\n'; readlink ${p}; fi`,
     `else case $pine_st in *"No such file"*|*"Not a directory"*) echo @@absent;; *) printf '@@error %s\\n' "$pine_st";; esac; fi`,

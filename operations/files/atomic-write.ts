@@ -50,7 +50,8 @@ function embeddedWriteCommand(w: AtomicWrite, literal: string): string {
     `set -C`,
     `printf '${literal}' > "$pine_tmp"`,
     ...(byUmask ? [] : [`chmod ${octal(mode)} "$pine_tmp"`]),
-    ...(keepOwner ? [`chown ${w.existing!.uid}:${w.existing!.gid} "$pine_tmp"`] : []),
+    // The temp file is ours: give it the target's owner only when that is someone else (-O/-G: shell builtins).
+    ...(keepOwner ? [`if [ ! -O ${target} ] || [ ! -G ${target} ]; then chown ${w.existing!.uid}:${w.existing!.gid} "$pine_tmp"; fi`] : []),
     ...attributeCommands('"$pine_tmp"', { ...w.attributes, mode: undefined }, w.where),
     `mv -fT "$pine_tmp" ${target}`,
     `trap - EXIT`,

@@ -2,7 +2,7 @@
 import { defineOperation } from "../../src/operations/define.js";
 import { command, quote } from "../../src/shell.js";
 import { file } from "../../facts/files/file.js";
-import { attributeChanges, attributeCommands, describeAttributes, type Attributes } from "./attributes.js";
+import { attributeChanges, attributeCommands, describeAttributes, octal, parseMode, type Attributes } from "./attributes.js";
 import { requireAbsolute, factsAbout } from "./path.js";
 
 export interface DirectoryArgs extends Attributes {
@@ -27,7 +27,8 @@ export const directory = defineOperation<DirectoryArgs>({
     if (!stat) {
       return {
         description: `create directory ${path}${describeAttributes(a)}`,
-        steps: [{ command: [command("mkdir", "-p", "--", path), ...attributeCommands(quote(path), a, "files.directory")].join(" && ") }],
+        // mkdir -m sets the mode itself (one program instead of mkdir + chmod); parents get the default mode.
+        steps: [{ command: [mkdirCommand(path, parseMode(a.mode, "files.directory")), ...attributeCommands(quote(path), { ...a, mode: undefined }, "files.directory")].join(" && ") }],
         invalidates,
       };
     }
@@ -37,3 +38,7 @@ export const directory = defineOperation<DirectoryArgs>({
     return { description: `directory ${path}: ${changes.join(", ")}`, steps: [{ command: steps.join(" && ") }], invalidates };
   },
 });
+
+function mkdirCommand(path: string, mode: number | undefined): string {
+  return mode === undefined ? command("mkdir", "-p", "--", path) : command("mkdir", "-m", octal(mode), "-p", "--", path);
+}
