@@ -5,6 +5,7 @@ import { render } from "../../operations/files/template.js";
 import { downloadCommand, fetchCommand } from "../../operations/files/download.js";
 import { content } from "../../facts/files/content.js";
 import { file } from "../../facts/files/file.js";
+import { sha256 } from "../../facts/files/sha256.js";
 import { which } from "../../facts/server/which.js";
 import { MAX_EDIT_BYTES } from "../../operations/files/edit.js";
 import { fakeHost } from "./support/fake-host.js";
@@ -57,7 +58,7 @@ describe("files.absent", () => {
 describe("files.template", () => {
   it("fills {{ data.x }} from the host's data and writes the result", async () => {
     const path = "/etc/motd";
-    const f = fakeHost([[file(path), null], [content(path), null]], { data: { node: { name: "n1", port: 22 } } });
+    const f = fakeHost([[file(path), null], [sha256(path), null]], { data: { node: { name: "n1", port: 22 } } });
     const r = await files.template(f.host, { path, template: "host {{ data.node.name }}:{{data.node.port}}\n", mode: "0640" });
     expect(r.status).toBe("changed");
     expect(f.connector.commands[0]!.stdin).toBe("host n1:22\n");
@@ -66,7 +67,7 @@ describe("files.template", () => {
 
   it("is unchanged when the rendered text is already there", async () => {
     const path = "/etc/motd";
-    const f = fakeHost([[file(path), stat(path)], [content(path), contentOf("hi n1\n")]], { data: { name: "n1" } });
+    const f = fakeHost([[file(path), stat(path)], [sha256(path), sha("hi n1\n")]], { data: { name: "n1" } });
     expect((await files.template(f.host, { path, template: "hi {{ data.name }}\n" })).status).toBe("unchanged");
   });
 
@@ -160,7 +161,7 @@ describe("files.get", () => {
 
 describe("files.put still plans through the shared writer", () => {
   it("only chmods when the content is right", async () => {
-    const f = fakeHost([[file("/a"), stat("/a", { mode: 0o600 })], [content("/a"), contentOf("x")]]);
+    const f = fakeHost([[file("/a"), stat("/a", { mode: 0o600 })], [sha256("/a"), sha("x")]]);
     await files.put(f.host, { path: "/a", content: "x", mode: "644" });
     expect(f.commands).toEqual(["chmod 0644 /a"]);
   });

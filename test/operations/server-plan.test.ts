@@ -7,6 +7,7 @@ import { bootIdentity, scheduleCommand, waitForNewBoot } from "../../operations/
 import { kernelIdentity, kernelIdentityCommand, localKernelIdentity } from "../../facts/server/kernel-identity.js";
 import { content } from "../../facts/files/content.js";
 import { file } from "../../facts/files/file.js";
+import { sha256 } from "../../facts/files/sha256.js";
 import { hostname } from "../../facts/server/hostname.js";
 import { sysctl } from "../../facts/server/sysctl.js";
 import { users } from "../../facts/server/users.js";
@@ -15,7 +16,7 @@ import { which } from "../../facts/server/which.js";
 import { mounts } from "../../facts/server/mounts.js";
 import { MAX_EDIT_BYTES } from "../../operations/files/edit.js";
 import { FakeConnector, fakeHost } from "./support/fake-host.js";
-import { contentOf, stat } from "./support/facts.js";
+import { contentOf, sha, stat } from "./support/facts.js";
 
 describe("server.script", () => {
   it("sends the script over stdin into a temp file and runs it with its interpreter and quoted args", async () => {
@@ -37,12 +38,12 @@ describe("server.script", () => {
 
 describe("server.hostname", () => {
   it("sets the running name and /etc/hostname, only what differs", async () => {
-    const f = fakeHost([[hostname, "old"], [file("/etc/hostname"), stat("/etc/hostname")], [content("/etc/hostname"), contentOf("old\n")]]);
+    const f = fakeHost([[hostname, "old"], [file("/etc/hostname"), stat("/etc/hostname")], [sha256("/etc/hostname"), sha("old\n")], [content("/etc/hostname"), contentOf("old\n")]]);
     const r = await server.hostname(f.host, { hostname: "web-1.lan" });
     expect(r.description).toBe("hostname web-1.lan: running name old → web-1.lan, /etc/hostname");
     expect(f.connector.commands[0]!.stdin).toBe("web-1.lan\n");
     expect(f.commands[1]).toBe("hostname web-1.lan");
-    const g = fakeHost([[hostname, "web-1.lan"], [file("/etc/hostname"), stat("/etc/hostname")], [content("/etc/hostname"), contentOf("web-1.lan\n")]]);
+    const g = fakeHost([[hostname, "web-1.lan"], [file("/etc/hostname"), stat("/etc/hostname")], [sha256("/etc/hostname"), sha("web-1.lan\n")]]);
     expect((await server.hostname(g.host, { hostname: "web-1.lan" })).status).toBe("unchanged");
     await expect(server.hostname(fakeHost([]).host, { hostname: "bad name;rm" })).rejects.toThrow(/server.hostname: hostname must be/);
   });
