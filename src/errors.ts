@@ -15,8 +15,9 @@ const PINE_ERROR = Symbol.for("pine.error");
 
 export class PineError extends Error {
   /**
-   * A user's deploy file is loaded by tsx into its own module graph, with its own copy of these classes: the errors
-   * its operations throw must still be recognised (with their step, command and stderr), not wrapped as "threw".
+   * A user's deploy file may run another copy of these classes (a CommonJS .ts deploy, which tsx's require hook
+   * compiles pine into again, or a project's own node_modules/pine): the errors its operations throw must still be
+   * recognised (with their step, command and stderr), not wrapped as "threw".
    */
   static override [Symbol.hasInstance](value: unknown): boolean {
     if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;

@@ -19,7 +19,9 @@ const FILES = ["/etc/os-release", "/usr/lib/os-release", "/etc/lsb-release", "/e
 
 export const distro = defineFact<Distro>({
   name: "server.distro",
-  command: `for f in ${FILES.join(" ")}; do if [ -r "$f" ]; then printf '@@file %s\\n' "$f"; cat "$f"; echo; fi; done`,
+  // Shell builtins only (no cat per file: every program a host runs costs it ~0.5 ms). `read` returns non-zero on a
+  // last line without a newline but has filled the variable: `|| [ -n "$l" ]` keeps that line.
+  command: `for pine_f in ${FILES.join(" ")}; do [ -r "$pine_f" ] || continue; printf '@@file %s\\n' "$pine_f"; while IFS= read -r pine_l || [ -n "$pine_l" ]; do printf '%s\\n' "$pine_l"; done < "$pine_f"; done`,
   parse(output) {
     requireSmall(output, "server.distro", 256 * 1024);
     const all = sections(output.stdout).filter((s) => s.name === "file");

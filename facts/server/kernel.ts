@@ -1,6 +1,6 @@
-// server.kernel: kernel name, release and machine from uname.
+// server.kernel: kernel name, release and machine from one uname (every program a host runs costs it ~0.5 ms).
 import { defineFact, FactUnavailable } from "../../src/facts/define.js";
-import { keyValues, requireSmall, splitLines } from "../output.js";
+import { requireSmall, splitLines } from "../output.js";
 
 export interface Kernel {
   /** `uname -s`, e.g. "Linux". */
@@ -13,14 +13,16 @@ export interface Kernel {
 
 export const kernel = defineFact<Kernel>({
   name: "server.kernel",
-  command: `printf 'name=%s\\nrelease=%s\\nmachine=%s\\n' "$(uname -s)" "$(uname -r)" "$(uname -m)"`,
+  // GNU, busybox and BSD uname print the fields asked for in a fixed order (name, release, machine), space-separated,
+  // whatever the order of the flags. A Linux release has no spaces; should one ever, the middle fields are the release.
+  command: "uname -s -r -m",
   parse(output) {
     requireSmall(output, "server.kernel", 4096);
-    const kv = keyValues(splitLines(output.stdout));
-    const name = kv.get("name") ?? "";
-    const release = kv.get("release") ?? "";
-    const machine = kv.get("machine") ?? "";
-    if (!name || !release || !machine) throw new FactUnavailable("uname did not report name, release and machine");
-    return { name, release, machine };
+    const line = splitLines(output.stdout).find((l) => l.trim() !== "") ?? "";
+    const fields = line.trim().split(/\s+/);
+    if (fields.length < 3) {
+      throw new FactUnavailable(`uname did not report name, release and machine (exit ${output.exitCode ?? "none"}${output.stderr.trim() ? `: ${output.stderr.trim()}` : ""})`);
+    }
+    return { name: fields[0]!, release: fields.slice(1, -1).join(" "), machine: fields[fields.length - 1]! };
   },
 });

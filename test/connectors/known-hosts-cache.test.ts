@@ -22,6 +22,22 @@ describe("KnownHostsCache", () => {
     expect(second).toHaveLength(2);
   });
 
+  it("indexes the file once per version: lookups see appended lines", () => {
+    const path = join(dir, "indexed");
+    writeFileSync(path, `a.example ${key}\n`);
+    const cache = new KnownHostsCache();
+    const first = cache.index(path);
+    expect(cache.index(path)).toBe(first);
+    expect(first.matching("a.example", 22).map((e) => e.line)).toEqual([1]);
+    expect(first.matching("b.example", 22)).toEqual([]);
+    appendFileSync(path, `b.example,a.example ${key}\n`);
+    const second = cache.index(path);
+    expect(second).not.toBe(first);
+    expect(second.matching("b.example", 22).map((e) => e.line)).toEqual([2]);
+    expect(second.matching("a.example", 22).map((e) => e.line)).toEqual([1, 2]);
+    expect(new KnownHostsCache().index(join(dir, "absent")).matching("a.example", 22)).toEqual([]);
+  });
+
   it("treats a missing file as empty", () => {
     expect(new KnownHostsCache().entries(join(dir, "absent"))).toEqual([]);
   });

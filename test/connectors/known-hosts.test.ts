@@ -1,10 +1,12 @@
 // known_hosts parsing and matching, checked against fixtures written by ssh-keygen and against `ssh-keygen -F` itself.
 import { execFileSync, spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, test } from "vitest";
+import { afterAll, describe, expect, test } from "vitest";
 import {
   entryMatches,
+  KnownHostsIndex,
   fingerprint,
   formatKnownHostsLine,
   judgeHostKey,
@@ -21,7 +23,7 @@ const key = (name: string) => parsePublicKey(fixture(`key-${name}.pub`));
 /** Lines `ssh-keygen -F` reports for a name: OpenSSH's own answer. */
 function opensshMatches(file: string, name: string): number[] {
   // Exit status 1 just means "not found".
-  const out = spawnSync("ssh-keygen", ["-F", name, "-f", join(dir, file)], { encoding: "utf8" }).stdout;
+  const out = spawnSync("ssh-keygen", ["-F", name, "-f", file.startsWith("/") ? file : join(dir, file)], { encoding: "utf8" }).stdout;
   return [...out.matchAll(/found: line (\d+)/g)].map((m) => Number(m[1]));
 }
 
@@ -117,5 +119,85 @@ describe("fingerprint and formatting", () => {
     const line = formatKnownHostsLine("127.0.0.1", 2200, key("b"));
     expect(line.startsWith("[127.0.0.1]:2200 ecdsa-sha2-nistp256 AAAA")).toBe(true);
     expect(judgeHostKey(parseKnownHosts(line), "127.0.0.1", 2200, key("b")).status).toBe("known");
+  });
+});
+
+describe("KnownHostsIndex gives the same answers as scanning every line", () => {
+  const work = mkdtempSync(join(tmpdir(), "pine-khi-"));
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+  const pub = (name: string) => fixture(`key-${name}.pub`).trim().split(/\s+/).slice(0, 2).join(" ");
+  // Both fixtures (plain: exact names, [host]:port, wildcard + negation, ?, @cert-authority, @revoked * and an
+  // unknown marker; hashed: lines written by ssh-keygen -H) in one file, then lines that stress the index: a second
+  // key for a host in another case, a @revoked exact name, a name listed twice on one line, a negated exact name,
+  // a plain and a wildcard line for the same [host]:port, and a hashed line whose salt repeats.
+  const mixed = [
+    fixture("plain").trimEnd(),
+    fixture("hashed").trimEnd(),
+    `WEB1 ${pub("b")}`,
+    `@revoked web1.example.com ${pub("c")}`,
+    `web4,web4,WEB4 ${pub("a")}`,
+    `!web5,web5 ${pub("a")}`,
+    `web6,!web5 ${pub("b")}`,
+    `[10.0.0.1]:2200 ${pub("b")}`,
+    `[10.0.0.?]:2200 ${pub("a")}`,
+    `${fixture("hashed").split("\n")[0]!.split(" ")[0]} ${pub("b")}`,
+    `|1|bad-token ${pub("a")}`,
+    "",
+  ].join("\n");
+  const mixedPath = join(work, "mixed");
+  writeFileSync(mixedPath, mixed);
+  const entries = parseKnownHosts(mixed);
+  const index = new KnownHostsIndex(entries);
+  const hosts: Array<[string, number]> = [
+    ["web1", 22],
+    ["Web1", 22],
+    ["web1.example.com", 22],
+    ["10.0.0.1", 22],
+    ["10.0.0.1", 2200],
+    ["10.0.0.7", 2200],
+    ["10.0.0.17", 22],
+    ["x.lab.example", 22],
+    ["bad.lab.example", 22],
+    ["web2.example.com", 2222],
+    ["web2.example.com", 22],
+    ["web1", 2222],
+    ["a.corp.example", 22],
+    ["web4", 22],
+    ["web5", 22],
+    ["web6", 22],
+    ["nothing", 22],
+  ];
+
+  test.each(hosts)("%s port %i: same lines as entryMatches and as ssh-keygen -F", (host, port) => {
+    const scanned = entries.filter((e) => entryMatches(e.hosts, host, port));
+    expect(index.matching(host, port)).toEqual(scanned);
+    // asked again (a connection asks twice): the same answer
+    expect(index.matching(host, port)).toEqual(scanned);
+    // ssh-keygen -F hashes the name as given; ssh (and pine) lower-case it first
+    if (host === host.toLowerCase()) expect(scanned.map((e) => e.line)).toEqual(opensshMatches(mixedPath, knownHostsName(host, port)));
+  });
+
+  test.each(hosts)("%s port %i: same verdicts and key types from the index as from the list", (host, port) => {
+    for (const name of ["a", "b", "c"]) {
+      expect(judgeHostKey(index, host, port, key(name))).toEqual(judgeHostKey(entries, host, port, key(name)));
+    }
+    expect(recordedKeyTypes(index, host, port)).toEqual(recordedKeyTypes(entries, host, port));
+  });
+
+  test("the answers the mixed file must give", () => {
+    // web1: key a (plain and hashed lines), key b (WEB1 line); key c revoked by `@revoked *`
+    expect(judgeHostKey(index, "web1", 22, key("a")).status).toBe("known");
+    expect(judgeHostKey(index, "web1", 22, key("b")).status).toBe("known");
+    expect(judgeHostKey(index, "web1", 22, key("c")).status).toBe("revoked");
+    expect(recordedKeyTypes(index, "web1", 22)).toEqual(["ssh-ed25519", "ecdsa-sha2-nistp256"]);
+    // web4 is listed three times on one line: one entry (besides `@revoked *`)
+    expect(index.matching("web4", 22).filter((e) => e.marker === undefined)).toHaveLength(1);
+    // web5: its own line negates it, and web6's line (which names it negated only) does not cover it
+    expect(index.matching("web5", 22).filter((e) => e.marker === undefined)).toEqual([]);
+    expect(judgeHostKey(index, "web6", 22, key("b")).status).toBe("known");
+    // [10.0.0.1]:2200 has a plain line (key b) and a wildcard line (key a): both, in file order, after `@revoked *`
+    expect(judgeHostKey(index, "10.0.0.1", 2200, key("a")).status).toBe("known");
+    expect(index.matching("10.0.0.1", 2200).map((e) => `${e.marker ?? ""} ${e.keyType}`)).toEqual(["revoked ssh-ed25519", " ecdsa-sha2-nistp256", " ssh-ed25519"]);
+    expect(judgeHostKey(index, "a.corp.example", 22, key("a"))).toEqual({ status: "unknown", certAuthority: true });
   });
 });

@@ -115,6 +115,15 @@ describe.each(variants)("every fact's command under %s", (variant) => {
     expect(gather(files.file("/nonexistent/x"), variant)).toBeNull();
   });
 
+  it("files.content: bytes, size and sha256 as node:fs and node:crypto see them; too big: size and sha256 only", () => {
+    const bytes = readFileSync("/etc/hosts");
+    const sha256 = createHash("sha256").update(bytes).digest("hex");
+    expect(gather(files.content("/etc/hosts"), variant)).toEqual({ sha256, size: bytes.length, bytes });
+    expect(gather(files.content("/etc/hosts", bytes.length - 1), variant)).toEqual({ sha256, size: bytes.length, bytes: null });
+    expect(gather(files.content("/etc/hosts", bytes.length), variant)?.bytes).toEqual(bytes);
+    expect(gather(files.content("/nonexistent/x"), variant)).toBeNull();
+  });
+
   it("files.sha256 matches node:crypto", () => {
     expect(gather(files.sha256("/etc/hosts"), variant)).toBe(createHash("sha256").update(readFileSync("/etc/hosts")).digest("hex"));
   });

@@ -12,6 +12,7 @@ import {
   parsePublicKey,
   recordedKeyTypes,
   type KnownHostsEntry,
+  type KnownHostsIndex,
 } from "./known-hosts.js";
 import type { KnownHostsCache } from "./known-hosts-cache.js";
 
@@ -39,8 +40,9 @@ export interface HostKeyPolicy {
   cache?: KnownHostsCache;
 }
 
-function knownEntries(policy: HostKeyPolicy): KnownHostsEntry[] {
-  return policy.cache ? policy.cache.entries(policy.knownHostsPath) : parseKnownHosts(readKnownHosts(policy.knownHostsPath));
+/** The cache's index when the run shares one; else the file parsed now (a single lookup: a scan is cheaper than an index). */
+function knownEntries(policy: HostKeyPolicy): KnownHostsEntry[] | KnownHostsIndex {
+  return policy.cache ? policy.cache.index(policy.knownHostsPath) : parseKnownHosts(readKnownHosts(policy.knownHostsPath));
 }
 
 export interface HostKeyTarget {
