@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { dirname, extname, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { UsageError } from "../errors.js";
+import { prepareDeploy } from "./compile.js";
 import type { Deploy } from "./define.js";
 
 /** The folder holding pine's shipped deploys next to this file's package (dist/deploys or deploys). */
@@ -23,7 +24,10 @@ export function builtinDeployPath(name: string): string | undefined {
   return undefined;
 }
 
-export async function loadDeploy(target: string, cwd = process.cwd()): Promise<{ deploy: Deploy<unknown>; path: string }> {
+/** How a deploy file was loaded: imported as is, compiled by esbuild into one module (now or earlier), or through tsx's hooks (and why). */
+export type DeployLoader = "node" | "esbuild" | "esbuild (cached)" | { tsx: string };
+
+export async function loadDeploy(target: string, cwd = process.cwd()): Promise<{ deploy: Deploy<unknown>; path: string; loader: DeployLoader }> {
   const looksLikePath = target.includes("/") || [".ts", ".mts", ".js", ".mjs"].includes(extname(target));
   const path = looksLikePath ? resolve(cwd, target) : builtinDeployPath(target);
   if (!path || !existsSync(path)) {
@@ -33,32 +37,53 @@ export async function loadDeploy(target: string, cwd = process.cwd()): Promise<{
     );
   }
   let module: Record<string, unknown>;
+  let loader: DeployLoader = "node";
   try {
-    if (path.endsWith(".ts") || path.endsWith(".mts")) await registerTypeScript();
-    module = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+    if (path.endsWith(".ts") || path.endsWith(".mts")) ({ module, loader } = await importTypeScript(path));
+    else module = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
   } catch (error) {
     throw new UsageError(`could not load deploy file ${path}: ${(error as Error).message}`, {
       hint: locateInFile(error, path) ?? "fix the file and run again",
     });
   }
   let candidate = (module.default ?? module.deploy) as unknown;
-  // A .ts file outside a "type": "module" package is loaded by tsx as CommonJS: its exports arrive one level down.
+  // A CommonJS deploy (module.exports, or a .ts file outside a "type": "module" package loaded by tsx): its exports arrive one level down.
   if (candidate && typeof candidate === "object" && !("run" in candidate) && "default" in candidate) candidate = (candidate as { default: unknown }).default;
   const deploy = asDeploy(candidate, path);
-  return { deploy, path };
+  return { deploy, path, loader };
+}
+
+/**
+ * A .ts deploy: compiled with esbuild into one module (src/deploys/compile.ts, cached while its files are unchanged)
+ * and imported from that file; stack traces point at the .ts files through its inline source map. What esbuild
+ * cannot compile faithfully (a computed import(), import.meta.resolve, a build error, ...) is loaded through tsx's
+ * hooks instead, with tsx's messages for errors.
+ */
+async function importTypeScript(path: string): Promise<{ module: Record<string, unknown>; loader: DeployLoader }> {
+  const prepared = await prepareDeploy(path);
+  if (prepared.ok) {
+    try {
+      process.setSourceMapsEnabled(true);
+      const module = (await import(prepared.url)) as Record<string, unknown>;
+      return { module, loader: prepared.cached ? "esbuild (cached)" : "esbuild" };
+    } finally {
+      prepared.done();
+    }
+  }
+  await registerTypeScript();
+  return { module: (await import(pathToFileURL(path).href)) as Record<string, unknown>, loader: { tsx: prepared.reason } };
 }
 
 let typeScriptReady: Promise<void> | undefined;
 
 /**
- * Let this process import .ts files: tsx's loader hooks, registered once and without a namespace. A deploy's
- * `import ... from "pine"` then resolves to the same module URLs the CLI runs, so it shares the modules already
- * loaded. (tsx's `tsImport` isolates every import under a `?tsx-namespace=` query: the deploy got a second copy of
- * every operation and fact module, ~0.4 s of CPU per run.) pine's API is imported before the hooks exist, so its
- * modules are already in the loader's cache and only the deploy's own files go through tsx. The hooks stay
- * registered: a deploy may import more .ts files while it runs. Both halves are needed: a .ts file outside a
- * "type": "module" package is CommonJS, which the ESM hooks hand to Node's require (ERR_REQUIRE_CYCLE_MODULE without
- * tsx's require hook).
+ * The fallback: tsx's loader hooks, registered once per process and without a namespace, so the deploy's
+ * `import ... from "pine"` still resolves to the same module URLs the CLI runs. (tsx's `tsImport`, used before,
+ * isolated every import under a `?tsx-namespace=` query: the deploy got a second copy of every operation and fact
+ * module, ~0.4 s of CPU per run.) pine's API is imported before the hooks exist, so its modules are already in the
+ * loader's cache and only the deploy's own files go through tsx. The hooks stay registered: such a deploy may import
+ * more .ts files while it runs. Both halves are needed: a .ts file outside a "type": "module" package is CommonJS,
+ * which the ESM hooks hand to Node's require (ERR_REQUIRE_CYCLE_MODULE without tsx's require hook).
  */
 function registerTypeScript(): Promise<void> {
   typeScriptReady ??= (async () => {
