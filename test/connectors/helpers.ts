@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SshConnector, type SshConnectorOptions } from "../../src/connectors/ssh/index.js";
-import type { Sshd } from "../support/sshd.js";
+import { afterAll, beforeAll } from "vitest";
+import { startSshd, type Sshd } from "../support/sshd.js";
 
 export interface TestHome {
   dir: string;
@@ -47,4 +48,43 @@ export async function rejection(promise: Promise<unknown>): Promise<Error & Reco
     return error as Error & Record<string, unknown>;
   }
   throw new Error("expected a rejection, but the promise resolved");
+}
+
+export interface ConnectedSshd {
+  readonly sshd: Sshd;
+  readonly home: TestHome;
+  /** A connector already connected to `sshd`, closed after the file's tests. */
+  readonly ssh: SshConnector;
+}
+
+/** For a test file: a test sshd, a home that trusts it and a connected connector (beforeAll), all stopped in afterAll. */
+export function useConnectedSshd(): ConnectedSshd {
+  let state: { sshd: Sshd; home: TestHome; ssh: SshConnector } | undefined;
+  beforeAll(async () => {
+    const sshd = await startSshd();
+    const home = testHome([sshd.knownHostsLine]);
+    const ssh = connectorFor(sshd, home);
+    state = { sshd, home, ssh };
+    await ssh.connect();
+  });
+  afterAll(async () => {
+    await state?.ssh.close();
+    await state?.sshd.stop();
+    state?.home.remove();
+  });
+  const get = (): { sshd: Sshd; home: TestHome; ssh: SshConnector } => {
+    if (!state) throw new Error("the test sshd is not up (its beforeAll failed or has not run)");
+    return state;
+  };
+  return {
+    get sshd() {
+      return get().sshd;
+    },
+    get home() {
+      return get().home;
+    },
+    get ssh() {
+      return get().ssh;
+    },
+  };
 }

@@ -1,59 +1,42 @@
 // SshConnector exec over a real sshd: the shared contract, plus one connection carrying many channels and a lost connection.
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { ConnectError } from "../../src/errors.js";
-import type { SshConnector } from "../../src/connectors/ssh/index.js";
-import { startSshd, type Sshd } from "../support/sshd.js";
 import { execContract } from "./exec-contract.js";
-import { connectorFor, rejection, testHome, type TestHome } from "./helpers.js";
+import { rejection, useConnectedSshd } from "./helpers.js";
 
-let sshd: Sshd;
-let home: TestHome;
-let ssh: SshConnector;
+const fixture = useConnectedSshd();
 
-beforeAll(async () => {
-  sshd = await startSshd();
-  home = testHome([sshd.knownHostsLine]);
-  ssh = connectorFor(sshd, home);
-  await ssh.connect();
-});
-
-afterAll(async () => {
-  await ssh?.close();
-  await sshd?.stop();
-  home?.remove();
-});
-
-describe("ssh exec contract", () => execContract(() => ssh));
+describe("ssh exec contract", () => execContract(() => fixture.ssh));
 
 describe("one connection, many channels", () => {
   test("20 parallel execs (beyond OpenSSH's MaxSessions 10) all succeed over one connection", async () => {
-    const before = ssh.stats.execs;
+    const before = fixture.ssh.stats.execs;
     const started = performance.now();
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => ssh.exec(`sleep 0.3; echo ${i}`)));
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => fixture.ssh.exec(`sleep 0.3; echo ${i}`)));
     const ms = performance.now() - started;
     expect(results.map((r) => r.stdout.trim())).toEqual(Array.from({ length: 20 }, (_, i) => String(i)));
-    expect(ssh.stats.execs - before).toBe(20);
-    expect(sshd.log().match(/Accepted publickey/g)).toHaveLength(1);
-    expect(sshd.log()).not.toMatch(/open failed|no more sessions/i);
+    expect(fixture.ssh.stats.execs - before).toBe(20);
+    expect(fixture.sshd.log().match(/Accepted publickey/g)).toHaveLength(1);
+    expect(fixture.sshd.log()).not.toMatch(/open failed|no more sessions/i);
     console.log(`[measure] 20 parallel 0.3 s execs over one connection (8 channels at a time): ${ms.toFixed(0)} ms`);
   });
 
   test("sequential round trips reuse the connection", async () => {
     const n = 20;
     const started = performance.now();
-    for (let i = 0; i < n; i++) await ssh.exec("true");
+    for (let i = 0; i < n; i++) await fixture.ssh.exec("true");
     const perExec = (performance.now() - started) / n;
-    expect(sshd.log().match(/Accepted publickey/g)).toHaveLength(1);
+    expect(fixture.sshd.log().match(/Accepted publickey/g)).toHaveLength(1);
     console.log(`[measure] exec round trip over one connection: ${perExec.toFixed(1)} ms (mean of ${n})`);
   });
 });
 
 describe("stopping commands", () => {
   test("a timed-out command is killed on the host, not just abandoned", async () => {
-    await rejection(ssh.exec("sleep 77", { timeoutMs: 300 }));
+    await rejection(fixture.ssh.exec("sleep 77", { timeoutMs: 300 }));
     let left = "";
     for (let i = 0; i < 20; i++) {
-      left = (await ssh.exec("ps -eo args | grep -c '^sleep 77$' || true")).stdout.trim();
+      left = (await fixture.ssh.exec("ps -eo args | grep -c '^sleep 77$' || true")).stdout.trim();
       if (left === "0") break;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
@@ -63,14 +46,14 @@ describe("stopping commands", () => {
 
 describe("lost connection", () => {
   test("sshd killed mid-command is a ConnectError naming the host and the command; the next exec reconnects", async () => {
-    const running = ssh.exec("sleep 30");
+    const running = fixture.ssh.exec("sleep 30");
     await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(sshd.killSessions()).toBeGreaterThan(0);
+    expect(fixture.sshd.killSessions()).toBeGreaterThan(0);
     const error = await rejection(running);
     expect(error).toBeInstanceOf(ConnectError);
-    expect(error).toMatchObject({ host: ssh.target, step: "exec", command: "sleep 30" });
+    expect(error).toMatchObject({ host: fixture.ssh.target, step: "exec", command: "sleep 30" });
     expect(error.message).toMatch(/connection lost/);
-    expect((await ssh.exec("echo back")).stdout).toBe("back\n");
-    expect(sshd.log().match(/Accepted publickey/g)).toHaveLength(2);
+    expect((await fixture.ssh.exec("echo back")).stdout).toBe("back\n");
+    expect(fixture.sshd.log().match(/Accepted publickey/g)).toHaveLength(2);
   });
 });

@@ -1,29 +1,13 @@
 // The shell session over a real sshd: the exec contract with `session: true` on every command, and what the session
 // adds — one channel for many commands, isolation between commands, fallback to channels, recovery after a kill.
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { ConnectError } from "../../src/errors.js";
 import type { SshConnector } from "../../src/connectors/ssh/index.js";
 import type { Connector, ExecOptions } from "../../src/connectors/types.js";
-import { startSshd, type Sshd } from "../support/sshd.js";
 import { execContract } from "./exec-contract.js";
-import { connectorFor, rejection, testHome, type TestHome } from "./helpers.js";
+import { connectorFor, rejection, useConnectedSshd } from "./helpers.js";
 
-let sshd: Sshd;
-let home: TestHome;
-let ssh: SshConnector;
-
-beforeAll(async () => {
-  sshd = await startSshd();
-  home = testHome([sshd.knownHostsLine]);
-  ssh = connectorFor(sshd, home);
-  await ssh.connect();
-});
-
-afterAll(async () => {
-  await ssh?.close();
-  await sshd?.stop();
-  home?.remove();
-});
+const fixture = useConnectedSshd();
 
 /** The same connector, every exec asking for the session. */
 function inSession(connector: SshConnector): Connector {
@@ -36,11 +20,11 @@ function inSession(connector: SshConnector): Connector {
   });
 }
 
-describe("ssh exec contract through the shell session", () => execContract(() => inSession(ssh)));
+describe("ssh exec contract through the shell session", () => execContract(() => inSession(fixture.ssh)));
 
 describe("shell session", () => {
   test("50 commands, one channel, in order, each isolated (cd, exit, variables, syntax errors)", async () => {
-    const connector = connectorFor(sshd, home);
+    const connector = connectorFor(fixture.sshd, fixture.home);
     try {
       const run = (command: string, options: ExecOptions = {}) => connector.exec(command, { ...options, session: true });
       const home0 = (await run("pwd")).stdout;
@@ -56,7 +40,7 @@ describe("shell session", () => {
   });
 
   test("output a background process prints between commands does not leak into the next one", async () => {
-    const connector = connectorFor(sshd, home);
+    const connector = connectorFor(fixture.sshd, fixture.home);
     try {
       await connector.exec("(sleep 0.2; echo late; echo late >&2) &", { session: true });
       await new Promise((resolve) => setTimeout(resolve, 400));
@@ -68,7 +52,7 @@ describe("shell session", () => {
   });
 
   test("a second command while one runs gets its own channel instead of waiting", async () => {
-    const connector = connectorFor(sshd, home);
+    const connector = connectorFor(fixture.sshd, fixture.home);
     try {
       await connector.exec("true", { session: true });
       const started = Date.now();
@@ -82,7 +66,7 @@ describe("shell session", () => {
   });
 
   test("streams and stdin over 256 KiB go over a channel; small stdin through the session", async () => {
-    const connector = connectorFor(sshd, home);
+    const connector = connectorFor(fixture.sshd, fixture.home);
     try {
       expect((await connector.exec("wc -c", { session: true, stdin: Buffer.alloc(1000, 1) })).stdout.trim()).toBe("1000");
       expect(connector.stats.channels).toBe(1);
@@ -94,7 +78,7 @@ describe("shell session", () => {
   });
 
   test("after a timeout the command is killed and the next command gets a fresh session", async () => {
-    const connector = connectorFor(sshd, home);
+    const connector = connectorFor(fixture.sshd, fixture.home);
     try {
       const error = await rejection(connector.exec("sleep 78", { session: true, timeoutMs: 300 }));
       expect(error.message).toMatch(/timed out after 300 ms/);
@@ -112,12 +96,12 @@ describe("shell session", () => {
   });
 
   test("a connection lost mid-command is a ConnectError naming the command; the next command reconnects", async () => {
-    const connector = connectorFor(sshd, home);
+    const connector = connectorFor(fixture.sshd, fixture.home);
     try {
       await connector.exec("true", { session: true });
       const pending = connector.exec("sleep 30", { session: true });
       await new Promise((resolve) => setTimeout(resolve, 500));
-      expect(sshd.killSessions()).toBeGreaterThan(0);
+      expect(fixture.sshd.killSessions()).toBeGreaterThan(0);
       const error = await rejection(pending);
       expect(error).toBeInstanceOf(ConnectError);
       expect(error).toMatchObject({ step: "exec", command: "sleep 30" });
@@ -129,7 +113,7 @@ describe("shell session", () => {
   });
 
   test("a command that ends the session's shell (kill $$) reports how it ended; the next one opens a new session", async () => {
-    const connector = connectorFor(sshd, home);
+    const connector = connectorFor(fixture.sshd, fixture.home);
     try {
       const killed = await connector.exec("kill -TERM $$", { session: true });
       expect(killed).toMatchObject({ exitCode: null, signal: "SIGTERM" });
