@@ -102,15 +102,29 @@ describe("files.download", () => {
         "set -e",
         `pine_tmp=$(mktemp /opt/.pine.XXXXXXXX)`,
         `trap 'rm -f "$pine_tmp"' EXIT`,
-        `curl -fsSL -k -o "$pine_tmp" https://example.org/busybox`,
+        `pine_rc=$( { { curl -fsSL -k -o - https://example.org/busybox || echo "$?" >&3; } | cat > "$pine_tmp"; } 3>&1 ) || { printf 'writing the download to %s failed (the error above); %s left unchanged\\n' "$pine_tmp" /opt/bb >&2; exit 1; }`,
+        `pine_size=$(wc -c < "$pine_tmp" | tr -cd 0-9)`,
+        `if [ -n "$pine_rc" ]; then printf 'downloading %s with curl failed (exit %s) after %s bytes; %s left unchanged\\n' https://example.org/busybox "$pine_rc" "$pine_size" /opt/bb >&2; exit 1; fi`,
         `pine_sum=$(sha256sum < "$pine_tmp" | cut -c1-64)`,
-        `if [ "$pine_sum" != ${want} ]; then printf 'sha256 mismatch for %s: got %s, expected %s\\n' https://example.org/busybox "$pine_sum" ${want} >&2; exit 1; fi`,
+        `if [ "$pine_sum" != ${want} ]; then printf 'sha256 mismatch for %s: got %s, expected %s; %s left unchanged\\n' https://example.org/busybox "$pine_sum" ${want} /opt/bb >&2; exit 1; fi`,
         `chmod 0644 "$pine_tmp"`,
         `chmod 0755 "$pine_tmp"`,
         `mv -fT "$pine_tmp" /opt/bb`,
         "trap - EXIT",
       ].join("\n"),
     );
+  });
+
+  it("with the size known, checks the byte count before the sha256; refuses a size that is not a byte count", async () => {
+    const f = fakeHost(base({ wget: "/usr/bin/wget" }));
+    await files.download(f.host, { url, path, sha256: want, size: 4096 });
+    expect(f.commands).toEqual([downloadCommand("wget", url, path, want, {}, 4096)]);
+    const lines = f.commands[0]!.split("\n");
+    const sizeCheck = lines.findIndex((l) => l.startsWith(`if [ "$pine_size" -ne 4096 ]; then printf 'received %s of 4096 bytes from %s: the download was cut short`));
+    expect(sizeCheck).toBeGreaterThan(0);
+    expect(sizeCheck).toBeLessThan(lines.findIndex((l) => l.startsWith("pine_sum=")));
+    await expect(files.download(fakeHost([]).host, { url, path, sha256: want, size: -1 })).rejects.toThrow(/size must be the file's size in bytes/);
+    await expect(files.download(fakeHost([]).host, { url, path, sha256: want, size: 1.5 })).rejects.toThrow(/size must be/);
   });
 
   it("picks wget, then curl, then busybox wget", () => {
