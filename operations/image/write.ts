@@ -127,7 +127,7 @@ export function explain(r: Map<string, string>, c: Checked, device: string): str
     case "workdir":
       return `cannot make a work directory in ${c.workDir} (it must be a writable tmpfs)`;
     case "staging":
-      return `cannot make a file in the staging directory ${c.staging}`;
+      return r.get("staging_err") ? `writing the download into the staging directory ${c.staging} failed: ${r.get("staging_err")}` : `cannot make a file in the staging directory ${c.staging}`;
     case "not-a-block-device":
       return `${device} is not a block device`;
     default:
