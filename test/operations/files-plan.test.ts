@@ -1,5 +1,5 @@
 // Planning the files.* operations from given facts: the exact commands, and nothing when the host is already right.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import * as files from "../../operations/files/index.js";
 import { render } from "../../operations/files/template.js";
 import { downloadCommand, fetchCommand } from "../../operations/files/download.js";
@@ -167,6 +167,28 @@ describe("files.get", () => {
       h.connector.files.set("/etc/hosts", Buffer.from("changed meanwhile"));
       await expect(files.get(h.host, { path: "/etc/hosts", dest })).rejects.toThrow(/changed while it was copied/);
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("hosts fetching into one directory in the same millisecond each get their own file", async () => {
+    const { mkdtempSync, readFileSync, readdirSync, rmSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const { tmpdir } = await import("node:os");
+    const dir = mkdtempSync(join(tmpdir(), "pine-get-"));
+    const now = vi.spyOn(Date, "now").mockReturnValue(1_800_000_000_000);
+    try {
+      const hosts = ["web1", "web2", "web3", "web4"].map((name) => {
+        const f = fakeHost([[content("/etc/hostname", 0), { ...contentOf(`${name}\n`), bytes: null }]]);
+        f.connector.files.set("/etc/hostname", Buffer.from(`${name}\n`));
+        return { name, f };
+      });
+      const results = await Promise.all(hosts.map(({ name, f }) => files.get(f.host, { path: "/etc/hostname", dest: join(dir, name) })));
+      expect(results.map((r) => r.status)).toEqual(["changed", "changed", "changed", "changed"]);
+      for (const { name } of hosts) expect(readFileSync(join(dir, name), "utf8")).toBe(`${name}\n`);
+      expect(readdirSync(dir).sort()).toEqual(["web1", "web2", "web3", "web4"]);
+    } finally {
+      now.mockRestore();
       rmSync(dir, { recursive: true, force: true });
     }
   });
