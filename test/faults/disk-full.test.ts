@@ -50,7 +50,7 @@ describe.skipIf(labSkip !== undefined)("disk full mid-write (CLI)", () => {
   const lab = useLab({ name: "ffull", hosts: 2 });
   const work = tempDir("full");
   const full = join(work.dir, "full");
-  const loops: string[] = [];
+  const backings: string[] = [];
   const mounted: Array<() => void> = [];
   let deploy: string;
   let http: Server;
@@ -72,7 +72,12 @@ describe.skipIf(labSkip !== undefined)("disk full mid-write (CLI)", () => {
   });
   afterAll(async () => {
     await new Promise<void>((resolve) => (http ? http.close(() => resolve()) : resolve()));
-    for (const loop of loops) spawnSync(LOSETUP, ["-d", loop], { timeout: 10_000 });
+    // Only the loops over this test's own files, found by backing file (a device name may have been reused since).
+    for (const backing of backings) {
+      for (const line of spawnSync(LOSETUP, ["-j", backing], { encoding: "utf8", timeout: 10_000 }).stdout.split("\n").filter(Boolean)) {
+        spawnSync(LOSETUP, ["-d", line.split(":")[0]!], { timeout: 10_000 });
+      }
+    }
     for (const unmount of mounted.reverse()) {
       try {
         unmount();
@@ -87,9 +92,8 @@ describe.skipIf(labSkip !== undefined)("disk full mid-write (CLI)", () => {
   function loopOver(dir: string, name: string, size: string): string {
     const file = join(dir, name);
     execFileSync("truncate", ["-s", size, file]);
-    const loop = execFileSync(LOSETUP, ["--show", "-f", file], { encoding: "utf8", timeout: 10_000 }).trim();
-    loops.push(loop);
-    return loop;
+    backings.push(file);
+    return execFileSync(LOSETUP, ["--show", "-f", file], { encoding: "utf8", timeout: 10_000 }).trim();
   }
 
   async function fill(which: string, env: Record<string, string> = {}) {
