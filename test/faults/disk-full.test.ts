@@ -102,6 +102,7 @@ describe.skipIf(labSkip !== undefined)("disk full mid-write (CLI)", () => {
     const r = await runPine(["deploy", lab.inventory, deploy, "--json"], { env: { FAULT_FULL: full, FAULT_CASE: which, FAULT_URL: base, ...env }, timeoutMs: 60_000 });
     const events = jsonEvents(r.stdout);
     const failed = events.filter((e) => e.type === "host:failed");
+    console.log(`disk full (${which}): ${failed.map((e) => String(e.error).split("\n").filter((l) => /^h1:|stderr:/.test(l)).join(" | ")).join("")}`);
     return { ...r, failed, done: events.filter((e) => e.type === "host:done").map((e) => e.host), text: failed.map((e) => String(e.error)).join("\n") };
   }
 

@@ -117,6 +117,8 @@ describe.skipIf(labSkip !== undefined)("files.download: the server dies mid-tran
     killQuietly(flaky.child.pid!);
     const code = await pine.exit(60_000);
     const events = jsonEvents(pine.stdout());
+    const said = events.find((e) => e.type === "host:failed")?.error;
+    console.log(`download cut (${length ? "Content-Length" : "close-delimited"}${size ? ", size given" : ""}): ${/stderr: (.*)/.exec(String(said))?.[1] ?? String(said)}`);
     return {
       code,
       failed: events.filter((e) => e.type === "host:failed"),
