@@ -71,7 +71,7 @@ describe.skipIf(skip !== undefined)("loop devices churned by someone else while 
     }
     const [oldReads, oldMisses] = controlOut.trim().split(" ");
     console.log(`loop churn: ${reads} reads of block.loops while ${hole} came and went: pine's ${mine} missing ${misses.length} times (the command before the fix: ${oldMisses ?? "?"} of ${oldReads ?? "?"})`);
-    expect(reads).toBeGreaterThan(20);
+    expect(reads).toBeGreaterThan(10);
     expect(misses).toEqual([]);
     const detached = await disk.loop_detach(host, { device: mine });
     expect(detached.status).toBe("changed");
