@@ -18,10 +18,13 @@ export const loops = defineFact<LoopDevice[]>({
   name: "block.loops",
   command: [
     `if [ -d /sys/block ]; then`,
-    `  for d in /sys/block/loop*; do [ -r "$d/loop/backing_file" ] || continue`,
+    // The backing file is read first, whole (the "." keeps a name's trailing newlines): a loop detached meanwhile is
+    // skipped. Printed as "backing=" and then cat, a vanished one left "backing=" without its newline, and the next
+    // loop's section was swallowed into its name: that loop went missing from the list.
+    `  for d in /sys/block/loop*; do pine_b=$(cat "$d/loop/backing_file" 2>/dev/null && echo .) || continue`,
     `    printf '@@loop %s\\n' "\${d##*/}"`,
     `    for k in offset sizelimit autoclear partscan; do printf '%s=%s\\n' "$k" "$(cat "$d/loop/$k" 2>/dev/null)"; done`,
-    `    printf 'ro=%s\\n' "$(cat "$d/ro" 2>/dev/null)"; printf 'backing='; cat "$d/loop/backing_file"`,
+    `    printf 'ro=%s\\n' "$(cat "$d/ro" 2>/dev/null)"; printf 'backing=%s' "\${pine_b%.}"`,
     `  done`,
     `else echo '@@unavailable no /sys/block (sysfs not mounted)'; fi`,
   ].join("\n"),

@@ -1,6 +1,6 @@
 // files.get: a file on the host is copied to a path on the controller (skipped when the local copy already has its sha256).
-import { createHash } from "node:crypto";
-import { chmod, mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { createHash, randomBytes } from "node:crypto";
+import { chmod, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { UsageError } from "../../src/errors.js";
 import { defineOperation } from "../../src/operations/define.js";
@@ -47,10 +47,17 @@ export const get = defineOperation<GetArgs>({
         const sha = createHash("sha256").update(bytes).digest("hex");
         if (sha !== remote.sha256) throw new Error(`files.get: ${path} changed while it was copied (sha256 ${sha} ≠ ${remote.sha256}); run again`);
         await mkdir(dirname(a.dest), { recursive: true });
-        const tmp = join(dirname(a.dest), `.pine.${process.pid}.${Date.now()}`);
-        await writeFile(tmp, bytes, { mode: mode ?? 0o644 });
-        if (mode !== undefined) await chmod(tmp, mode);
-        await rename(tmp, a.dest);
+        // Unique per call: hosts fetching into one directory at once (dest: `out/${host.name}`) in the same millisecond
+        // shared a pid+time name, and one host's bytes were renamed to another's dest.
+        const tmp = join(dirname(a.dest), `.pine.${process.pid}.${randomBytes(8).toString("hex")}`);
+        try {
+          await writeFile(tmp, bytes, { mode: mode ?? 0o644, flag: "wx" });
+          if (mode !== undefined) await chmod(tmp, mode);
+          await rename(tmp, a.dest);
+        } catch (error) {
+          await rm(tmp, { force: true });
+          throw error;
+        }
       },
     };
   },

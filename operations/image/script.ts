@@ -86,7 +86,8 @@ export function imageScript(o: ScriptOptions): string {
     `    pine_n=$((pine_n + 1)); pine_nap`,
     `  done`,
     `}`,
-    `pine_tail() { [ -s "$1" ] && tail -n 3 "$1" | tr '\\n\\t' '  ' | tr -cd ' -~'; }`,
+    // The last lines of a stage's stderr, without dd's statistics: dd prints its error first, then three lines of counts.
+    `pine_tail() { [ -s "$1" ] && grep -v -e '^[0-9][0-9]*+[0-9][0-9]* records in$' -e '^[0-9][0-9]*+[0-9][0-9]* records out$' -e '^[0-9][0-9]* bytes .*copied' "$1" | tail -n 3 | tr '\\n\\t' '  ' | tr -cd ' -~'; }`,
     `pine_want_size=${o.size ?? ""}`,
     `pine_want_img=${o.imageSha256 ?? ""}`,
     // pine_judge PASS CODE: fail with CODE unless every stage succeeded and both hashes and the size are the expected.
@@ -117,8 +118,11 @@ export function imageScript(o: ScriptOptions): string {
     lines.push(
       `pine_stage=$(mktemp ${quote(`${o.staging}/pine-source.XXXXXX`)}) || pine_fail ${EXIT.setup} "reason=staging"`,
       `echo '@@pine-phase download' >&2`,
-      `${o.fetch ?? "cat <&6"} > "$pine_stage" 2> "$pine_w/fetch.err" &`,
-      `pine_f=$!; pine_watch download "$pine_f" wchar; wait "$pine_f" || pine_fail ${EXIT.check} "pass=download reason=source source_err=$(pine_tail "$pine_w/fetch.err")"`,
+      // cat writes the copy, so a full staging directory is named ("No space left on device"); wget -q would only exit 3.
+      `{ ${o.fetch ?? "cat <&6"} 2> "$pine_w/fetch.err"; echo "$?" > "$pine_w/fetch.rc"; } | cat > "$pine_stage" 2> "$pine_w/stage.err" &`,
+      `pine_f=$!; pine_watch download "$pine_f" wchar; wait "$pine_f" || pine_fail ${EXIT.check} "pass=download reason=staging staging_err=$(pine_tail "$pine_w/stage.err")"`,
+      `pine_frc=$(cat "$pine_w/fetch.rc" 2>/dev/null) || pine_frc=none`,
+      `[ "$pine_frc" = 0 ] || pine_fail ${EXIT.check} "pass=download source_rc=$pine_frc reason=source source_err=$(pine_tail "$pine_w/fetch.err")"`,
     );
   }
   if (o.checkFirst || o.staging !== null) {

@@ -4,7 +4,7 @@
 // given again, writes with dd (4 MiB blocks, fsync), and the device is then read back over exactly the written length
 // and must hash to the image. A source that turns out bad during the write pass (it changed since the check, it was
 // cut short) fails with the device declared undefined: the install must not reboot into it.
-import { CommandError, UsageError } from "../../src/errors.js";
+import { CommandError, PineError, UsageError } from "../../src/errors.js";
 import { defineOperation, type OperationResult, type Step } from "../../src/operations/define.js";
 import type { ExecResult } from "../../src/connectors/types.js";
 import type { HostContext } from "../../src/host.js";
@@ -127,7 +127,7 @@ export function explain(r: Map<string, string>, c: Checked, device: string): str
     case "workdir":
       return `cannot make a work directory in ${c.workDir} (it must be a writable tmpfs)`;
     case "staging":
-      return `cannot make a file in the staging directory ${c.staging}`;
+      return r.get("staging_err") ? `writing the download into the staging directory ${c.staging} failed: ${r.get("staging_err")}` : `cannot make a file in the staging directory ${c.staging}`;
     case "not-a-block-device":
       return `${device} is not a block device`;
     default:
@@ -154,6 +154,25 @@ function failure(host: HostContext, result: ExecResult, c: Checked, display: str
     exitCode: result.exitCode,
     stderr,
     hint: `write a good image onto ${c.device} before anything reboots the host`,
+  });
+}
+
+/**
+ * The step broke off (the connection lost, a timeout): pine never heard how the script ended. The write pass may have
+ * begun (it starts as soon as the script does for a controller source), so the device is undefined either way.
+ */
+function brokenOff(error: PineError, c: Checked, progress: ImageProgress): PineError {
+  progress.finish();
+  const Kind = error.constructor as typeof PineError;
+  const how = progress.times.started.has("write") ? "has been written over" : "may have been written over (pine lost the host before it heard how far the script got)";
+  return new Kind(`${NAME} ${c.device}: ${error.message.replace(`${NAME}: `, "")}; the write did not finish. ${c.device} ${how} and its content is now UNDEFINED: it must not be booted`, {
+    host: error.host,
+    step: error.step,
+    command: error.command,
+    exitCode: error.exitCode,
+    stderr: error.stderr,
+    hint: `write a good image onto ${c.device} before anything reboots the host${error.hint ? `; ${error.hint}` : ""}`,
+    cause: error,
   });
 }
 
@@ -238,6 +257,7 @@ const writeSpec = defineOperation<ImageWriteArgs & { readonly out: { written: Wr
           display,
           timeoutMs: a.timeoutMs ?? 4 * 3600_000,
           onStderr: progress.onStderr,
+          onError: (error) => brokenOff(error, c, progress),
           onResult(result) {
             progress.finish();
             const error = failure(host, result, c, display, progress);

@@ -27,6 +27,11 @@ export interface Step {
    * sshd, replace the root the session's shell runs from, or must not share a shell. Streamed stdin always does.
    */
   ownChannel?: boolean;
+  /**
+   * Sees the error when the step could not run to its end (the connection lost, a timeout): return a better one, e.g.
+   * an image write saying the device is now undefined. Returning nothing keeps the error as it is.
+   */
+  onError?: (error: PineError) => PineError | undefined;
 }
 
 export interface Plan {
@@ -114,7 +119,8 @@ async function runStep(host: HostContext, opName: string, step: Step): Promise<v
     // A lost connection or timeout mid-step names the operation it broke, and what it was running, not a bare "exec".
     if (!(error instanceof PineError)) throw error;
     const Kind = error.constructor as typeof PineError;
-    throw new Kind(`${opName}: ${error.message}`, { host: error.host, step: opName, command: step.display ?? step.command, exitCode: error.exitCode, stderr: error.stderr, hint: error.hint, cause: error });
+    const named = new Kind(`${opName}: ${error.message}`, { host: error.host, step: opName, command: step.display ?? step.command, exitCode: error.exitCode, stderr: error.stderr, hint: error.hint, cause: error });
+    throw step.onError?.(named) ?? named;
   });
   step.onResult?.(result);
   if (result.exitCode !== 0) {

@@ -1,5 +1,5 @@
 // Planning the files.* operations from given facts: the exact commands, and nothing when the host is already right.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import * as files from "../../operations/files/index.js";
 import { render } from "../../operations/files/template.js";
 import { downloadCommand, fetchCommand } from "../../operations/files/download.js";
@@ -103,15 +103,29 @@ describe("files.download", () => {
         "set -e",
         `pine_tmp=$(mktemp /opt/.pine.XXXXXXXX)`,
         `trap 'rm -f "$pine_tmp"' EXIT`,
-        `curl -fsSL -k -o "$pine_tmp" https://example.org/busybox`,
+        `pine_rc=$( { { curl -fsSL -k -o - https://example.org/busybox || echo "$?" >&3; } | cat > "$pine_tmp"; } 3>&1 ) || { printf 'writing the download to %s failed (the error above); %s left unchanged\\n' "$pine_tmp" /opt/bb >&2; exit 1; }`,
+        `pine_size=$(wc -c < "$pine_tmp" | tr -cd 0-9)`,
+        `if [ -n "$pine_rc" ]; then printf 'downloading %s with curl failed (exit %s) after %s bytes; %s left unchanged\\n' https://example.org/busybox "$pine_rc" "$pine_size" /opt/bb >&2; exit 1; fi`,
         `pine_sum=$(sha256sum < "$pine_tmp" | cut -c1-64)`,
-        `if [ "$pine_sum" != ${want} ]; then printf 'sha256 mismatch for %s: got %s, expected %s\\n' https://example.org/busybox "$pine_sum" ${want} >&2; exit 1; fi`,
+        `if [ "$pine_sum" != ${want} ]; then printf 'sha256 mismatch for %s: got %s, expected %s; %s left unchanged\\n' https://example.org/busybox "$pine_sum" ${want} /opt/bb >&2; exit 1; fi`,
         `chmod 0644 "$pine_tmp"`,
         `chmod 0755 "$pine_tmp"`,
         `mv -fT "$pine_tmp" /opt/bb`,
         "trap - EXIT",
       ].join("\n"),
     );
+  });
+
+  it("with the size known, checks the byte count before the sha256; refuses a size that is not a byte count", async () => {
+    const f = fakeHost(base({ wget: "/usr/bin/wget" }));
+    await files.download(f.host, { url, path, sha256: want, size: 4096 });
+    expect(f.commands).toEqual([downloadCommand("wget", url, path, want, {}, 4096)]);
+    const lines = f.commands[0]!.split("\n");
+    const sizeCheck = lines.findIndex((l) => l.startsWith(`if [ "$pine_size" -ne 4096 ]; then printf 'received %s of 4096 bytes from %s: the download was cut short`));
+    expect(sizeCheck).toBeGreaterThan(0);
+    expect(sizeCheck).toBeLessThan(lines.findIndex((l) => l.startsWith("pine_sum=")));
+    await expect(files.download(fakeHost([]).host, { url, path, sha256: want, size: -1 })).rejects.toThrow(/size must be the file's size in bytes/);
+    await expect(files.download(fakeHost([]).host, { url, path, sha256: want, size: 1.5 })).rejects.toThrow(/size must be/);
   });
 
   it("picks wget, then curl, then busybox wget", () => {
@@ -154,6 +168,28 @@ describe("files.get", () => {
       h.connector.files.set("/etc/hosts", Buffer.from("changed meanwhile"));
       await expect(files.get(h.host, { path: "/etc/hosts", dest })).rejects.toThrow(/changed while it was copied/);
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("hosts fetching into one directory in the same millisecond each get their own file", async () => {
+    const { mkdtempSync, readFileSync, readdirSync, rmSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const { tmpdir } = await import("node:os");
+    const dir = mkdtempSync(join(tmpdir(), "pine-get-"));
+    const now = vi.spyOn(Date, "now").mockReturnValue(1_800_000_000_000);
+    try {
+      const hosts = ["web1", "web2", "web3", "web4"].map((name) => {
+        const f = fakeHost([[content("/etc/hostname", 0), { ...contentOf(`${name}\n`), bytes: null }]]);
+        f.connector.files.set("/etc/hostname", Buffer.from(`${name}\n`));
+        return { name, f };
+      });
+      const results = await Promise.all(hosts.map(({ name, f }) => files.get(f.host, { path: "/etc/hostname", dest: join(dir, name) })));
+      expect(results.map((r) => r.status)).toEqual(["changed", "changed", "changed", "changed"]);
+      for (const { name } of hosts) expect(readFileSync(join(dir, name), "utf8")).toBe(`${name}\n`);
+      expect(readdirSync(dir).sort()).toEqual(["web1", "web2", "web3", "web4"]);
+    } finally {
+      now.mockRestore();
       rmSync(dir, { recursive: true, force: true });
     }
   });

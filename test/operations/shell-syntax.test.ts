@@ -36,6 +36,7 @@ const managers: ServiceManager[] = ["systemd", "upstart", "sysvinit", "openrc"];
 const commands: Record<string, string> = {
   atomicWrite: atomicWriteCommand(hostile, { mode: 0o600, user: "a b", group: "$(id)" }, "t"),
   download: downloadCommand("busybox", "http://h/$(id)'`", hostile, "0".repeat(64), { mode: 0o755 }),
+  downloadSized: downloadCommand("wget", "http://h/$(id)'`", hostile, "0".repeat(64), {}, 1234),
   script: scriptCommand("#!/bin/sh\n", ["$(id)", "a'b"]),
   keys: authorizedKeysCommand("deploy", hostile),
   wait: waitCommand("test -f /x", "`x` $(id) 'q'", 3, 1),

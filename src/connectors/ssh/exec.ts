@@ -5,6 +5,7 @@ import { CommandError, ConnectError, PineError } from "../../errors.js";
 import type { ExecOptions, ExecResult } from "../types.js";
 import { DEFAULT_MAX_OUTPUT_BYTES, OutputCollector, signalName } from "./output.js";
 import { openExecChannel } from "./channel.js";
+import { NoiseGate, markOutputStart, newNoiseMarker } from "./login-noise.js";
 import { killCommand, tagCommand } from "./remote-kill.js";
 import { SudoStderrGate, newSudoMarkers, wrapWithSudo } from "./sudo.js";
 
@@ -30,6 +31,10 @@ export function execOnChannel(ctx: ChannelContext, command: string, options: Exe
   const gate = markers ? new SudoStderrGate(markers) : undefined;
   const tagged = tagCommand(command);
   const wrap = (line: string): string => (ctx.sudo && markers ? wrapWithSudo(line, ctx.sudo.user, markers) : line);
+  // Printed by the login shell before sudo starts: login noise comes before it, sudo's prompt after.
+  const noise = newNoiseMarker();
+  const stdoutNoise = new NoiseGate(noise);
+  const stderrNoise = new NoiseGate(noise);
 
   return new Promise<ExecResult>((resolve, reject) => {
     let channel: ClientChannel | undefined;
@@ -106,7 +111,7 @@ export function execOnChannel(ctx: ChannelContext, command: string, options: Exe
     }
     options.signal?.addEventListener("abort", onAbort, { once: true });
 
-    openExecChannel(ctx, wrap(tagged.command), (error, opened) => {
+    openExecChannel(ctx, markOutputStart(wrap(tagged.command), noise), (error, opened) => {
       if (error || !opened) {
         releaseOnce();
         const down = ctx.lostReason();
@@ -116,6 +121,8 @@ export function execOnChannel(ctx: ChannelContext, command: string, options: Exe
       channel = opened;
       opened.on("close", () => {
         releaseOnce();
+        onStdout(stdoutNoise.flush());
+        onCommandStderr(opened, stderrNoise.flush());
         if (gate && !gate.open) onStderr(gate.flush());
         if (sawExit) return finish(null);
         // ssh2 emits the client's 'close' before closing its channels; wait a turn so a dead connection is visible.
@@ -130,17 +137,8 @@ export function execOnChannel(ctx: ChannelContext, command: string, options: Exe
         const ms = options.timeoutMs;
         timer = setTimeout(() => fail(`command timed out after ${ms} ms`, "raise timeoutMs if the command is legitimately slow"), ms);
       }
-      opened.on("data", onStdout);
-      opened.stderr.on("data", (chunk: Buffer) => {
-        if (!gate) return onStderr(chunk);
-        const { pass, events } = gate.feed(chunk);
-        onStderr(pass);
-        for (const event of events) {
-          if (event.kind === "password") void answerSudo(opened);
-          else if (event.kind === "rejected") fail("sudo rejected the password", `check the sudo password for ${ctx.sudo?.user ?? "root"}`);
-          else writeStdin(opened);
-        }
-      });
+      opened.on("data", (chunk: Buffer) => onStdout(stdoutNoise.feed(chunk)));
+      opened.stderr.on("data", (chunk: Buffer) => onCommandStderr(opened, stderrNoise.feed(chunk)));
       opened.on("exit", (code: number | null, signal?: string) => {
         sawExit = true;
         exitCode = typeof code === "number" ? code : null;
@@ -160,6 +158,19 @@ export function execOnChannel(ctx: ChannelContext, command: string, options: Exe
     }
     const onStdout = take(stdout, "stdout");
     const onStderr = take(stderr, "stderr");
+
+    /** stderr after the login noise: through the sudo gate (prompts, the ready marker) when there is one. */
+    function onCommandStderr(target: ClientChannel, chunk: Buffer): void {
+      if (chunk.length === 0) return;
+      if (!gate) return onStderr(chunk);
+      const { pass, events } = gate.feed(chunk);
+      onStderr(pass);
+      for (const event of events) {
+        if (event.kind === "password") void answerSudo(target);
+        else if (event.kind === "rejected") fail("sudo rejected the password", `check the sudo password for ${ctx.sudo?.user ?? "root"}`);
+        else writeStdin(target);
+      }
+    }
 
     function writeStdin(target: ClientChannel): void {
       const input = options.stdin;

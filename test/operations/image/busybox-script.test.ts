@@ -73,4 +73,34 @@ describe.skipIf(!usable)("the image script under busybox ash, busybox applets on
     expect(big.status).toBe(20);
     expect(big.report.get("reason")).toBe("size");
   });
+
+  it("staged: downloads once into the staging dir and writes from the copy; a failed download or a full staging dir writes nothing, saying which", () => {
+    spawnSync("/bin/busybox", ["dd", "if=/dev/zero", `of=${loop}`, "bs=1048576", "count=6", "conv=fsync"]);
+    const zeros = sha(device());
+    const stage = join(dir, "stage");
+    mkdirSync(stage, { recursive: true });
+    const good = run({ fetch: `cat ${join(dir, "rel", "image.pine")}`, staging: stage });
+    expect(good.report.get("reason"), good.stdout + good.stderr).toBe("ok");
+    expect(sha(device())).toBe(sha(img));
+    spawnSync("/bin/busybox", ["dd", "if=/dev/zero", `of=${loop}`, "bs=1048576", "count=6", "conv=fsync"]);
+    const failed = run({ fetch: `cat ${join(dir, "missing")}`, staging: stage });
+    expect(failed.status).toBe(11);
+    expect(failed.report.get("reason")).toBe("source");
+    expect(failed.report.get("source_rc")).toBe("1");
+    expect(failed.report.get("source_err")).toMatch(/missing/);
+    // A staging tmpfs smaller than the source: cat names the full disk.
+    const small = join(dir, "small");
+    mkdirSync(small);
+    expect(spawnSync("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", small]).status).toBe(0);
+    try {
+      const full = run({ fetch: `cat ${join(dir, "rel", "image.pine")}`, staging: small });
+      expect(full.status).toBe(11);
+      expect(full.report.get("reason")).toBe("staging");
+      expect(full.report.get("staging_err")).toMatch(/No space left on device/);
+      expect(spawnSync("/bin/busybox", ["ls", "-A", small], { encoding: "utf8" }).stdout).toBe("");
+    } finally {
+      spawnSync("umount", [small]);
+    }
+    expect(sha(device())).toBe(zeros);
+  });
 });

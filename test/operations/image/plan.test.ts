@@ -15,6 +15,7 @@ import { devices, type BlockDevice } from "../../../facts/block/devices.js";
 import { headSha256 } from "../../../facts/block/head-sha256.js";
 import { mounts } from "../../../facts/server/mounts.js";
 import { which } from "../../../facts/server/which.js";
+import { ConnectError, type PineError } from "../../../src/errors.js";
 import { fakeHost, type Primed } from "../support/fake-host.js";
 
 const local = mkdtempSync(join(tmpdir(), "pine-imgplan-"));
@@ -120,6 +121,20 @@ describe("image.write plan", () => {
     expect(e2).toContain(`hint: write a good image onto ${dev} before anything reboots the host`);
     const lost = await image.write(answer("", null as unknown as number).host, args).catch((e: Error) => e.message);
     expect(lost).toMatch(/the write did not finish .* UNDEFINED/);
+    // What the SSH connector really does when the host goes away mid-write: the exec rejects, no result at all.
+    const gone = fakeHost([...quiet, ...tools], {
+      respond: () => {
+        throw new ConnectError("connection lost while running a command: Keepalive timeout", { host: "h1", step: "exec", hint: "the host went away" });
+      },
+    });
+    const cut = (await image.write(gone.host, args).then(
+      () => new Error("succeeded?!"),
+      (e: unknown) => e,
+    )) as PineError;
+    expect(cut).toBeInstanceOf(ConnectError);
+    expect(cut).toMatchObject({ step: "image.write", host: "h1" });
+    expect(cut.message).toBe(`image.write ${dev}: connection lost while running a command: Keepalive timeout; the write did not finish. ${dev} may have been written over (pine lost the host before it heard how far the script got) and its content is now UNDEFINED: it must not be booted`);
+    expect(cut.hint).toBe(`write a good image onto ${dev} before anything reboots the host; the host went away`);
     expect(parseReport("@@pine-image reason=decode decode_rc=2 decode_err=tar: Unexpected EOF in archive tar: x=y\n").get("decode_err")).toBe("tar: Unexpected EOF in archive tar:");
   });
 
