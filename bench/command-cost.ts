@@ -1,0 +1,73 @@
+// What one command costs, in CPU on the hosts and on the controller: through pine's shell session with no program
+// (`:`), with one program (`/bin/true`, `stat`), and on an exec channel of its own. The host side is measured exactly:
+// every lab sshd (and so every process a command starts) is put in one cpuacct cgroup whose usage is read before and
+// after, so other work on the machine does not count. This is where RESULTS.md's "a program costs ~0.8 ms, a session
+// round trip ~0.3 ms, a channel ~2 ms" comes from.
+//
+//   npx tsx bench/command-cost.ts [--hosts 100] [--commands 20]     (root; brings up lab "pcc" and removes it)
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { SshConnector } from "../src/connectors/ssh/index.js";
+import { labDown, labUp } from "../src/lab/index.js";
+
+const { values } = parseArgs({ options: { hosts: { type: "string", default: "100" }, commands: { type: "string", default: "20" } } });
+const hosts = Number(values.hosts);
+const commands = Number(values.commands);
+const name = "pcc";
+const dir = join(tmpdir(), "pine-bench-command-cost");
+// cgroup v1's cpuacct where it is mounted (this machine), else the cgroup2 hierarchy's cpu.stat.
+const v1 = existsSync("/sys/fs/cgroup/cpuacct/cpuacct.usage");
+const v2Root = readFileSync("/proc/self/mounts", "utf8").split("\n").map((l) => l.split(" ")).find((f) => f[2] === "cgroup2")?.[1];
+if (!v1 && !v2Root) throw new Error("no cpuacct (cgroup v1) nor cgroup2 hierarchy mounted: cannot measure the hosts' CPU");
+const cgroup = v1 ? "/sys/fs/cgroup/cpuacct/pine-bench-command-cost" : join(v2Root!, "pine-bench-command-cost");
+
+const usageMs = (): number =>
+  v1 ? Number(readFileSync(join(cgroup, "cpuacct.usage"), "utf8")) / 1e6 : Number(/usage_usec (\d+)/.exec(readFileSync(join(cgroup, "cpu.stat"), "utf8"))![1]) / 1e3;
+
+await labDown({ name, dir, removeDir: true });
+const lab = await labUp({ name, hosts, dir });
+mkdirSync(cgroup, { recursive: true });
+const connectors = lab.hosts.map((h) => new SshConnector({ host: h.address, user: "root", key: lab.key, knownHostsPath: lab.knownHosts, agent: false, sshConfigPath: false }));
+try {
+  for (const h of lab.hosts) if (h.sshdPid) writeFileSync(join(cgroup, "cgroup.procs"), String(h.sshdPid));
+  await Promise.all(connectors.map((c) => c.connect()));
+  await Promise.all(connectors.map((c) => c.exec(":", { session: true })));
+  const cases: [string, string, boolean][] = [
+    ["session, no program (:)", ":", true],
+    ["session, one program (/bin/true)", "/bin/true", true],
+    ["session, stat", "stat -c %a /tmp", true],
+    ["own exec channel (:)", ":", false],
+  ];
+  console.log(`${hosts} hosts, ${commands} commands each, one after the other per host, all hosts at once`);
+  console.log("| command | host CPU per command | controller CPU per command | wall per round |\n|---|---:|---:|---:|");
+  for (const [label, command, session] of cases) {
+    const host0 = usageMs();
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    await Promise.all(connectors.map(async (c) => {
+      for (let i = 0; i < commands; i++) {
+        const result = await c.exec(command, { session });
+        if (result.exitCode !== 0) throw new Error(`${command} failed on ${c.target}: ${result.stderr}`);
+      }
+    }));
+    const wall = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    const per = commands * hosts;
+    console.log(`| ${label} | ${((usageMs() - host0) / per).toFixed(2)} ms | ${((cpu.user + cpu.system) / 1000 / per).toFixed(2)} ms | ${(wall / commands).toFixed(1)} ms |`);
+  }
+} finally {
+  await Promise.all(connectors.map((c) => c.close()));
+  await labDown({ name, dir, removeDir: true });
+  // The group can go once the last sshd of the lab has exited.
+  for (let i = 0; i < 50; i++) {
+    try {
+      rmdirSync(cgroup);
+      break;
+    } catch {
+      await sleep(100);
+    }
+  }
+}
