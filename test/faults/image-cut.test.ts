@@ -9,13 +9,12 @@ import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { SshConnector } from "../../src/connectors/ssh/index.js";
 import type { RunEvent } from "../../src/events.js";
 import type { LabHostState } from "../../src/lab/index.js";
 import { runOnHosts } from "../../src/runner/run-hosts.js";
 import * as image from "../../operations/image/index.js";
 import { labSkipReason, useLab } from "../support/lab.js";
-import { killQuietly, killSshd, setLink, tempDir, waitFor } from "./support.js";
+import { fastFailConnector, killQuietly, killSshd, setLink, tempDir, waitFor } from "./support.js";
 
 const labSkip = await labSkipReason();
 const MiB = 1024 * 1024;
@@ -113,20 +112,7 @@ describe.skipIf(labSkip !== undefined)("image.write: the stream cut mid-write (l
           const m = /: writing ([\d.]+) MiB/.exec(event.message);
           if (m) written.set(event.host, Number(m[1]));
         },
-        connectorFor: (host) =>
-          new SshConnector({
-            host: host.address,
-            name: host.name,
-            user: "root",
-            key: lab.state.key,
-            knownHostsPath: lab.state.knownHosts,
-            agent: false,
-            sshConfigPath: false,
-            keepaliveInterval: 300,
-            keepaliveCountMax: 3,
-            readyTimeout: 2_000,
-            retry: { attempts: 1 },
-          }),
+        connectorFor: (host) => fastFailConnector(lab.state, host),
       },
     );
     await waitFor(() => (written.get(strike.victim.name) ?? 0) >= 8, 30_000, `${strike.victim.name} to be writing its device`, 5);

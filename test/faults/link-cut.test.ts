@@ -6,7 +6,6 @@ import { createHash } from "node:crypto";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, test } from "vitest";
-import { SshConnector } from "../../src/connectors/ssh/index.js";
 import type { RunEvent } from "../../src/events.js";
 import { defineFact } from "../../src/facts/define.js";
 import type { HostContext } from "../../src/host.js";
@@ -16,7 +15,7 @@ import { put } from "../../operations/files/put.js";
 import { reboot } from "../../operations/server/reboot.js";
 import { shell } from "../../operations/server/shell.js";
 import { labSkipReason, useLab } from "../support/lab.js";
-import { pineTemps, setLink, tempDir, waitFor } from "./support.js";
+import { fastFailConnector, pineTemps, setLink, tempDir, waitFor } from "./support.js";
 
 const labSkip = await labSkipReason();
 const UPLOAD_BYTES = 64 * 1024 * 1024;
@@ -38,20 +37,7 @@ describe.skipIf(labSkip !== undefined)("link cut mid-step, host that never comes
       parallel: 10,
       dry: false,
       emit: (event) => events.push(event),
-      connectorFor: (host) =>
-        new SshConnector({
-          host: host.address,
-          name: host.name,
-          user: "root",
-          key: lab.state.key,
-          knownHostsPath: lab.state.knownHosts,
-          agent: false,
-          sshConfigPath: false,
-          keepaliveInterval: 300,
-          keepaliveCountMax: 3,
-          readyTimeout: 2_000,
-          retry: { attempts: 1 },
-        }),
+      connectorFor: (host) => fastFailConnector(lab.state, host),
     });
     if (strike) {
       await waitFor(strike.when, 20_000, `${strike.victim.name} to be mid-step`, 5);

@@ -6,7 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
-import type { LabHostState } from "../../src/lab/index.js";
+import { SshConnector } from "../../src/connectors/ssh/index.js";
+import type { LabHostState, LabState } from "../../src/lab/index.js";
 import { PINE_BIN, REPO_ROOT } from "../support/cli.js";
 
 const run = promisify(execFile);
@@ -166,4 +167,21 @@ export function watchArgv(needle: string, everyMs = 10): { stop(): number[]; sca
     },
     scans: () => scans,
   };
+}
+
+/** A connector to a lab host that notices a dead peer fast (keepalives every 300 ms, 3 missed) and never retries. */
+export function fastFailConnector(lab: LabState, host: { address: string; name: string }): SshConnector {
+  return new SshConnector({
+    host: host.address,
+    name: host.name,
+    user: "root",
+    key: lab.key,
+    knownHostsPath: lab.knownHosts,
+    agent: false,
+    sshConfigPath: false,
+    keepaliveInterval: 300,
+    keepaliveCountMax: 3,
+    readyTimeout: 2_000,
+    retry: { attempts: 1 },
+  });
 }

@@ -45,8 +45,8 @@ export class ShellSession {
   #channel: ClientChannel | undefined;
   #dead = false;
   #running: Running | undefined;
-  #outTail: Buffer = Buffer.alloc(0);
-  #errTail: Buffer = Buffer.alloc(0);
+  /** Output that arrived while no command was reading that stream (a marker may start in it). */
+  #tails: Record<"out" | "err", Buffer> = { out: Buffer.alloc(0), err: Buffer.alloc(0) };
   #exit: { code: number | null; signal?: string } | undefined;
 
   constructor(ctx: ChannelContext, slot: SessionSlot) {
@@ -105,12 +105,10 @@ export class ShellSession {
           }
           channel.write(frameCommand(this.#marker, seq, command, `PINE_EXEC_ID=${tag}; export PINE_EXEC_ID`, options.stdin), "latin1");
           // What arrived before this command was written cannot hold its markers, but feeding it keeps one code path.
-          const out = this.#outTail;
-          const err = this.#errTail;
-          this.#outTail = Buffer.alloc(0);
-          this.#errTail = Buffer.alloc(0);
-          if (out.length > 0) this.#onStdout(out);
-          if (err.length > 0) this.#onStderr(err);
+          const { out, err } = this.#tails;
+          this.#tails = { out: Buffer.alloc(0), err: Buffer.alloc(0) };
+          if (out.length > 0) this.#onOutput("out", out);
+          if (err.length > 0) this.#onOutput("err", err);
         },
         (error: Error) => {
           if (this.#running !== running) return;
@@ -206,27 +204,24 @@ export class ShellSession {
   }
 
   #onStdout(chunk: Buffer): void {
-    const running = this.#running;
-    if (!running || running.out.done) {
-      this.#outTail = keepTail(this.#outTail, chunk);
-      return;
-    }
-    const rest = running.out.feed(chunk);
-    if (rest !== undefined) {
-      this.#outTail = keepTail(Buffer.alloc(0), rest);
-      this.#settle(running);
-    }
+    this.#onOutput("out", chunk);
   }
 
   #onStderr(chunk: Buffer): void {
+    this.#onOutput("err", chunk);
+  }
+
+  /** Bytes of one stream go to the running command's reader; between commands only a short tail is kept. */
+  #onOutput(stream: "out" | "err", chunk: Buffer): void {
     const running = this.#running;
-    if (!running || running.err.done) {
-      this.#errTail = keepTail(this.#errTail, chunk);
+    const reader = running?.[stream];
+    if (!running || !reader || reader.done) {
+      this.#tails[stream] = keepTail(this.#tails[stream], chunk);
       return;
     }
-    const rest = running.err.feed(chunk);
+    const rest = reader.feed(chunk);
     if (rest !== undefined) {
-      this.#errTail = keepTail(Buffer.alloc(0), rest);
+      this.#tails[stream] = keepTail(Buffer.alloc(0), rest);
       this.#settle(running);
     }
   }
