@@ -15,7 +15,13 @@ export const kernel = defineFact<Kernel>({
   name: "server.kernel",
   // GNU, busybox and BSD uname print the fields asked for in a fixed order (name, release, machine), space-separated,
   // whatever the order of the flags. A Linux release has no spaces; should one ever, the middle fields are the release.
-  command: "uname -s -r -m",
+  // Linux >= 6.0 tells all three in /proc/sys/kernel (ostype, osrelease, arch): read with the shell's own `read`, no
+  // program. Older kernels (Debian 8's 3.16, Ubuntu 14's 3.13) and hosts without /proc run uname, printing the same line.
+  command: [
+    `if [ -r /proc/sys/kernel/arch ] && IFS= read -r pine_s < /proc/sys/kernel/ostype && IFS= read -r pine_r < /proc/sys/kernel/osrelease && IFS= read -r pine_m < /proc/sys/kernel/arch; then`,
+    `  printf '%s %s %s\n' "$pine_s" "$pine_r" "$pine_m"`,
+    `else uname -s -r -m; fi`,
+  ].join("\n"),
   parse(output) {
     requireSmall(output, "server.kernel", 4096);
     const line = splitLines(output.stdout).find((l) => l.trim() !== "") ?? "";
