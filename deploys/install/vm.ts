@@ -74,9 +74,13 @@ const rebootInto = defineOperation<{ workspace: Workspace; before: string; hostK
  */
 export function onFarm(host: HostContext, w: Workspace): HostContext {
   const wrap = (command: string) => `exec ${quote(`${w.farm}/busybox`)} sh -c ${quote(withPath(w.farm, command))}`;
+  // The host's shell session runs the old disk's sh: once the disk is overwritten, any of its pages the kernel evicted
+  // come back as image bytes and it crashes (seen: SIGSEGV mid-step under a TCG VM's memory pressure). End it, and run
+  // every later command on a channel of its own, whose login shell at once execs the farm's busybox.
+  (host.connector as Partial<{ closeSession(): void }>).closeSession?.();
   return new Proxy(host, {
     get(target, prop) {
-      if (prop === "exec") return (command: string, options?: Parameters<HostContext["exec"]>[1]) => target.exec(wrap(command), options);
+      if (prop === "exec") return (command: string, options?: Parameters<HostContext["exec"]>[1]) => target.exec(wrap(command), { ...options, session: false });
       const value = Reflect.get(target, prop, target) as unknown;
       return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
     },

@@ -112,6 +112,24 @@ describe("shell session", () => {
     }
   });
 
+  test("closeSession ends the shell (it exits) and the next session command starts a new one", async () => {
+    const connector = connectorFor(fixture.sshd, fixture.home);
+    try {
+      const pid = (await connector.exec("echo $$", { session: true })).stdout.trim();
+      connector.closeSession();
+      let alive = true;
+      for (let i = 0; i < 50 && alive; i++) {
+        alive = (await connector.exec(`kill -0 ${pid} 2>/dev/null && echo alive || echo gone`)).stdout.trim() === "alive";
+        if (alive) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(alive).toBe(false);
+      const again = (await connector.exec("echo $$", { session: true })).stdout.trim();
+      expect(again).not.toBe(pid);
+    } finally {
+      await connector.close();
+    }
+  });
+
   test("a command that ends the session's shell (kill $$) reports how it ended; the next one opens a new session", async () => {
     const connector = connectorFor(fixture.sshd, fixture.home);
     try {

@@ -62,15 +62,20 @@ describe.each(variants)("every fact's command under %s", (variant) => {
   });
 
   it("net.addresses matches ip -j addr and node:os", () => {
+    const ipAddresses = (): string[] => {
+      const json = JSON.parse(execFileSync("ip", ["-j", "addr"], { encoding: "utf8" })) as Array<{ ifname: string; addr_info: Array<{ local: string; prefixlen: number }> }>;
+      return json.flatMap((i) => i.addr_info.map((a) => `${i.ifname} ${a.local}/${a.prefixlen}`));
+    };
+    const before = ipAddresses();
     const list = gather(net.addresses, variant)!;
     const seen = new Set(list.map((a) => `${a.iface} ${a.address}/${a.prefix}`));
-    const json = JSON.parse(execFileSync("ip", ["-j", "addr"], { encoding: "utf8" })) as Array<{ ifname: string; addr_info: Array<{ local: string; prefixlen: number }> }>;
-    const fromIp = json.flatMap((i) => i.addr_info.map((a) => `${i.ifname} ${a.local}/${a.prefixlen}`));
-    // Interfaces come and go while other tests run lab hosts: compare what is stable (lo and every node:os address present in both).
+    const after = ipAddresses();
+    // Interfaces come and go while other tests run lab hosts: compare what is stable (lo, and every node:os address
+    // that ip showed both before and after the fact was gathered).
     for (const [iface, addrs] of Object.entries(os.networkInterfaces())) {
       for (const a of addrs ?? []) {
         const key = `${iface} ${a.address.replace(/%.*$/, "")}/${a.cidr!.split("/")[1]}`;
-        if (fromIp.includes(key)) expect(seen, key).toContain(key);
+        if (before.includes(key) && after.includes(key)) expect(seen, key).toContain(key);
       }
     }
     expect(seen).toContain("lo 127.0.0.1/8");
@@ -145,12 +150,19 @@ describe.each(variants)("every fact's command under %s", (variant) => {
   });
 
   it("net.interfaces lists /sys/class/net with MACs as node:os sees them", () => {
+    // Lab tests running meanwhile create and remove interfaces, reusing names: compare only those whose MAC node:os
+    // saw the same before and after the fact was gathered.
+    const before = os.networkInterfaces();
     const list = gather(net.interfaces, variant)!;
+    let compared = 0;
     for (const [name, addrs] of Object.entries(os.networkInterfaces())) {
       const mine = list.find((i) => i.name === name);
-      if (!mine || !addrs?.[0]) continue;
-      if (addrs[0].mac !== "00:00:00:00:00:00") expect(mine.mac).toBe(addrs[0].mac);
+      const mac = addrs?.[0]?.mac;
+      if (!mine || !mac || before[name]?.[0]?.mac !== mac || mac === "00:00:00:00:00:00") continue;
+      expect(mine.mac, name).toBe(mac);
+      compared += 1;
     }
+    expect(compared, "interfaces with a MAC compared").toBeGreaterThan(0);
     expect(list.find((i) => i.name === "lo")?.kind).toBe("loopback");
   });
 

@@ -142,6 +142,20 @@ export class SshConnector implements Connector {
     this.#settings.hostKeys = { ...this.#settings.hostKeys, pinnedKey: key };
   }
 
+  /**
+   * End the shell session, if one is open; a later `session` command opens a new one. For a caller about to change
+   * what the session's shell runs from (overwriting the disk it was started from).
+   */
+  closeSession(): void {
+    void this.#connection?.then(
+      (connection) => {
+        connection.session?.close();
+        connection.session = undefined;
+      },
+      () => undefined,
+    );
+  }
+
   async close(): Promise<void> {
     const pending = this.#connection;
     this.#connection = undefined;
