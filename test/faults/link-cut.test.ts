@@ -3,7 +3,7 @@
 // the loss is detected in about a second. The target file must never be half-written, even once the link is back
 // and the host's sshd finally notices its client is gone.
 import { createHash } from "node:crypto";
-import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, test } from "vitest";
 import type { RunEvent } from "../../src/events.js";
@@ -78,7 +78,10 @@ describe.skipIf(labSkip !== undefined)("link cut mid-step, host that never comes
 
   test("during a 64 MiB files.put: failed in files.put; once the link is back the target is still old or new, no temp file", async () => {
     const victim = lab.state.hosts[2]!;
-    const target = (name: string) => join(work.dir, `${name}.target`);
+    // Only the victim writes into work.dir, so the strike below sees its temp file, not another host's.
+    const others = join(work.dir, "others");
+    mkdirSync(others, { recursive: true });
+    const target = (name: string) => join(name === victim.name ? work.dir : others, `${name}.target`);
     writeFileSync(target(victim.name), "old\n");
     const wanted = Buffer.alloc(UPLOAD_BYTES, 0x41);
     wanted[0] = 0;

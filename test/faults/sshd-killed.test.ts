@@ -2,7 +2,7 @@
 // and a file upload, through the real CLI. That host fails naming the step; the others finish; the target file is
 // the old content or the new one, never half of it, and no temp file is left beside it.
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { labUp, type LabHostState } from "../../src/lab/index.js";
@@ -91,12 +91,22 @@ describe.skipIf(labSkip !== undefined)("sshd killed mid-step (CLI)", () => {
     const victim = lab.state.hosts[2]!;
     const target = join(work.dir, `${victim.name}.target`);
     writeFileSync(target, "old content\n");
-    // Strike once the temp file beside the target holds some but not all of the bytes.
+    // Strike once the victim's temp file beside the target holds some but not all of the bytes. All three hosts
+    // upload into this directory: the victim's bytes are 0x4e after the first, the others' 0x6f.
     const partial = () =>
       pineTemps(work.dir).some((name) => {
         try {
-          const size = statSync(join(work.dir, name)).size;
-          return size > 1024 * 1024 && size < UPLOAD_BYTES / 2;
+          const path = join(work.dir, name);
+          const size = statSync(path).size;
+          if (size <= 1024 * 1024 || size >= UPLOAD_BYTES / 2) return false;
+          const head = Buffer.alloc(2);
+          const fd = openSync(path, "r");
+          try {
+            readSync(fd, head, 0, 2, 0);
+          } finally {
+            closeSync(fd);
+          }
+          return head[1] === 0x4e;
         } catch {
           return false;
         }
