@@ -74,17 +74,19 @@ const rebootInto = defineOperation<{ workspace: Workspace; before: string; hostK
  */
 export function onFarm(host: HostContext, w: Workspace): HostContext {
   const wrap = (command: string) => `exec ${quote(`${w.farm}/busybox`)} sh -c ${quote(withPath(w.farm, command))}`;
-  // The host's shell session runs the old disk's sh: once the disk is overwritten, any of its pages the kernel evicted
-  // come back as image bytes and it crashes (seen: SIGSEGV mid-step under a TCG VM's memory pressure). End it, and run
-  // every later command on a channel of its own, whose login shell at once execs the farm's busybox.
-  (host.connector as Partial<{ closeSession(): void }>).closeSession?.();
   return new Proxy(host, {
     get(target, prop) {
-      if (prop === "exec") return (command: string, options?: Parameters<HostContext["exec"]>[1]) => target.exec(wrap(command), { ...options, session: false });
+      if (prop === "exec") return (command: string, options?: Parameters<HostContext["exec"]>[1]) => target.exec(wrap(command), options);
       const value = Reflect.get(target, prop, target) as unknown;
       return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
     },
   });
+}
+
+async function startFarmSession(host: HostContext, w: Workspace): Promise<void> {
+  if (host.dry) return;
+  const connector = host.connector as Partial<{ startSessionWith(shell: string): Promise<void> }>;
+  await connector.startSessionWith?.(`exec ${quote(`${w.farm}/busybox`)} sh`);
 }
 
 function undefinedDisk(host: HostContext, device: string, step: string, error: unknown): PineError {
@@ -122,6 +124,11 @@ export async function installVm(host: HostContext, a: VmInstallArgs): Promise<vo
   await loadModules(host, {});
 
   await quiesce(host, { workspace: w, rootPartition });
+  // Once the disk is overwritten, any page of an old-disk program the kernel evicted comes back as image bytes: the
+  // login shell, sh, and the session started from them crash (seen under a TCG VM's memory pressure: SIGSEGV mid-step,
+  // and systemd itself). So the session is restarted now, while the disk is intact, as the farm's busybox sh on tmpfs:
+  // every later command runs in it, and no login shell is needed again until the reboot.
+  await startFarmSession(host, w);
   // From the write on, every step's command runs under the farm's busybox sh with the farm first on PATH: the old
   // disk's programs (tail, sha256sum...) turn into image bytes under the running script.
   const farmHost = onFarm(host, w);

@@ -130,6 +130,18 @@ describe("shell session", () => {
     }
   });
 
+  test("startSessionWith: the session's shell is the one asked for, started at once, kept for later commands", async () => {
+    const connector = connectorFor(fixture.sshd, fixture.home);
+    try {
+      await connector.startSessionWith("exec busybox sh");
+      expect(connector.stats.channels).toBe(1);
+      for (let i = 0; i < 3; i++) expect((await connector.exec("readlink /proc/$$/exe", { session: true })).stdout.trim()).toMatch(/busybox$/);
+      expect(connector.stats.channels).toBe(1);
+    } finally {
+      await connector.close();
+    }
+  });
+
   test("a command that ends the session's shell (kill $$) reports how it ended; the next one opens a new session", async () => {
     const connector = connectorFor(fixture.sshd, fixture.home);
     try {

@@ -35,6 +35,8 @@ interface Connection {
   channels: LimitFunction;
   /** The long-lived shell that runs `session` commands, opened on first use. */
   session?: ShellSession;
+  /** What the login shell runs to become the session's shell on this connection (default `exec sh`). */
+  sessionShell?: string;
   /** SFTP session, opened on first use; null when the host has no SFTP subsystem. */
   sftp?: Promise<SFTPWrapper | null>;
 }
@@ -96,7 +98,7 @@ export class SshConnector implements Connector {
     this.stats.execs += 1;
     const stdin = sessionStdin(options);
     if (options.session && stdin !== false) {
-      if (!connection.session || connection.session.dead) connection.session = new ShellSession(this.#channelContext(connection), this.#sessionSlot(connection));
+      if (!connection.session || connection.session.dead) connection.session = new ShellSession(this.#channelContext(connection), this.#sessionSlot(connection), connection.sessionShell);
       const session = connection.session;
       // Busy: another command of this host is running in it (operations run concurrently); that one gets a channel.
       if (!session.busy) return session.run(command, { ...options, stdin });
@@ -154,6 +156,19 @@ export class SshConnector implements Connector {
       },
       () => undefined,
     );
+  }
+
+  /**
+   * Replace the shell session of the current connection by one whose shell is `shell` (e.g. `exec /run/x/busybox sh`),
+   * started now. For a caller about to overwrite the disk the login shell and `sh` come from: once started, the
+   * session needs neither again. A later connection (after a reboot) starts with the default again.
+   */
+  async startSessionWith(shell: string): Promise<void> {
+    const connection = await this.#ready();
+    connection.session?.close();
+    connection.sessionShell = shell;
+    connection.session = new ShellSession(this.#channelContext(connection), this.#sessionSlot(connection), shell);
+    await connection.session.start();
   }
 
   async close(): Promise<void> {

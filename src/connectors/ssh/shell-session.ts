@@ -49,9 +49,18 @@ export class ShellSession {
   #tails: Record<"out" | "err", Buffer> = { out: Buffer.alloc(0), err: Buffer.alloc(0) };
   #exit: { code: number | null; signal?: string } | undefined;
 
-  constructor(ctx: ChannelContext, slot: SessionSlot) {
+  readonly #shell: string;
+
+  /** `shell`: the command the login shell runs to become the session's shell (default `exec sh`). */
+  constructor(ctx: ChannelContext, slot: SessionSlot, shell = "exec sh") {
     this.#ctx = ctx;
     this.#slot = slot;
+    this.#shell = shell;
+  }
+
+  /** Open the session now (its login shell runs now), rather than with its first command. */
+  async start(): Promise<void> {
+    await this.#ensureOpen();
   }
 
   /** A command is running: the caller should use an exec channel rather than wait. */
@@ -135,7 +144,7 @@ export class ShellSession {
     const sudo = this.#ctx.sudo;
     const sudoMarkers = sudo ? newSudoMarkers() : undefined;
     const gate = sudoMarkers ? new SudoStderrGate(sudoMarkers) : undefined;
-    const line = sudo && sudoMarkers ? wrapWithSudo("exec sh", sudo.user, sudoMarkers) : "exec sh";
+    const line = sudo && sudoMarkers ? wrapWithSudo(this.#shell, sudo.user, sudoMarkers) : this.#shell;
     return new Promise<ClientChannel>((resolve, reject) => {
       let ready = false;
       const opened = (error: Error | undefined, channel?: ClientChannel): void => {
