@@ -55,6 +55,9 @@ export interface WaitOptions {
   pollMs: number;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
+  /** The step the timeout error names, and its hint (defaults: server.reboot's). */
+  step?: string;
+  hint?: string;
 }
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -83,11 +86,12 @@ export async function waitForNewBoot(connector: Connector, name: string, before:
     }
     await sleep(options.pollMs);
   }
-  throw new PineError(`server.reboot: ${name} did not come back in a new boot within ${Math.round(options.timeoutMs / 1000)}s`, {
+  const step = options.step ?? "server.reboot";
+  throw new PineError(`${step}: ${name} did not come back in a new boot within ${Math.round(options.timeoutMs / 1000)}s`, {
     host: name,
-    step: "server.reboot",
+    step,
     stderr: `last check: ${last}`,
-    hint: "check the host's console; raise timeoutMs for slow boots",
+    hint: options.hint ?? "check the host's console; raise timeoutMs for slow boots",
   });
 }
 

@@ -6,7 +6,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { readUpgradeConfig } from "../../deploys/upgrade/config.js";
 import { parseLockOption, readRolloutOptions } from "../../deploys/upgrade/options.js";
 import { formatReport } from "../../deploys/upgrade/report.js";
-import { parseBoot } from "../../deploys/upgrade/restart.js";
+import { parseKernelIdentity } from "../../facts/server/kernel-identity.js";
+import { bootIdentity } from "../../operations/server/reboot.js";
 import { Rollout } from "../../deploys/upgrade/rollout.js";
 import { deltaFor, TargetResolver, type Target } from "../../deploys/upgrade/target.js";
 
@@ -115,9 +116,11 @@ describe("the target, resolved once on the controller", () => {
 });
 
 describe("the boot identity and the report", () => {
-  it("reads `BOOT_ID PID1_START`", () => {
-    expect(parseBoot("6058680d-e264-4599-ac8d-efea3282f93b 572743\n")).toBe("6058680d-e264-4599-ac8d-efea3282f93b 572743");
-    expect(parseBoot("6058680d-e264-4599-ac8d-efea3282f93b \n")).toBeUndefined();
+  it("names a boot by boot id and the start of process 1: a restarted container with the same boot id is a new boot", () => {
+    const read = (start: string) => bootIdentity(parseKernelIdentity(`boot_id=6058680d-e264-4599-ac8d-efea3282f93b\npidns=pid:[4026532211]\ninit_start=${start}\n`));
+    expect(read("572743")).toBe("6058680d-e264-4599-ac8d-efea3282f93b pid:[4026532211] 572743");
+    expect(read("572743")).not.toBe(read("581002"));
+    expect(() => parseKernelIdentity("boot_id=\ninit_start=1\n")).toThrow(/boot_id/);
   });
 
   it("says per host where it went and how many were down at once", () => {
