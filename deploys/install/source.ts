@@ -3,6 +3,7 @@
 import { createHash } from "node:crypto";
 import { createReadStream, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
 import { UsageError } from "../../src/errors.js";
 import type { ImageChoice, InstallMode } from "./config.js";
 
@@ -28,18 +29,23 @@ export async function sha256File(path: string): Promise<string> {
   return hash.digest("hex");
 }
 
-async function loadIndex(location: string): Promise<ReleaseIndex> {
+/**
+ * Read a release index, a JSON file or an http(s) URL, with a `releases` object. `base` is the file's directory (what
+ * relative paths in it are relative to), null for a URL. Shared by install and upgrade, whose entries differ.
+ */
+export async function readReleaseIndex<T extends { releases: object }>(location: string): Promise<{ index: T; base: string | null }> {
+  const remote = /^https?:\/\//.test(location);
   try {
-    const text = /^https?:\/\//.test(location)
+    const text = remote
       ? await (async () => {
           const response = await fetch(location, { signal: AbortSignal.timeout(30_000) });
           if (!response.ok) throw new Error(`HTTP ${response.status}`);
           return response.text();
         })()
       : await readFile(location, "utf8");
-    const index = JSON.parse(text) as ReleaseIndex;
-    if (!index || typeof index.releases !== "object") throw new Error("it has no \"releases\" object");
-    return index;
+    const index = JSON.parse(text) as T;
+    if (!index || typeof index.releases !== "object" || index.releases === null) throw new Error('it has no "releases" object');
+    return { index, base: remote ? null : dirname(resolve(location)) };
   } catch (error) {
     throw new UsageError(`cannot read the release index ${location}: ${(error as Error).message}`, { hint: "set data.releaseIndex to a reachable URL or file" });
   }
@@ -68,7 +74,7 @@ export class ArtifactResolver {
       if (!releaseIndex) throw new UsageError(`release ${choice.release} needs data.releaseIndex (a URL or file listing releases)`);
       let index = this.#indexes.get(releaseIndex);
       if (!index) {
-        index = loadIndex(releaseIndex);
+        index = readReleaseIndex<ReleaseIndex>(releaseIndex).then((read) => read.index);
         this.#indexes.set(releaseIndex, index);
       }
       const release = (await index).releases[choice.release];

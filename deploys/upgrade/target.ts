@@ -1,10 +1,10 @@
 // What the rollout upgrades to, settled ONCE on the controller before any host is touched: a release from the
 // release index (shared with install) or a commit, with the static deltas that lead there — files the controller
 // hashes now and streams later, or URLs with their sha256 that hosts download.
-import { readFile, stat } from "node:fs/promises";
-import { dirname, resolve } from "node:path";
+import { stat } from "node:fs/promises";
+import { resolve } from "node:path";
 import { UsageError } from "../../src/errors.js";
-import { sha256File, type Artifact } from "../install/source.js";
+import { readReleaseIndex, sha256File, type Artifact } from "../install/source.js";
 import type { DeltaChoice, TargetChoice } from "./config.js";
 
 export interface Delta {
@@ -89,7 +89,7 @@ export class TargetResolver {
   #index(location: string): Promise<{ index: ReleaseIndex; base: string | null }> {
     let found = this.#indexes.get(location);
     if (!found) {
-      found = loadIndex(location);
+      found = readReleaseIndex<ReleaseIndex>(location);
       this.#indexes.set(location, found);
     }
     return found;
@@ -133,20 +133,3 @@ function indexDelta(raw: unknown, where: string): DeltaChoice {
   throw new UsageError(`${where} needs url or file`);
 }
 
-async function loadIndex(location: string): Promise<{ index: ReleaseIndex; base: string | null }> {
-  const remote = /^https?:\/\//.test(location);
-  try {
-    const text = remote
-      ? await (async () => {
-          const response = await fetch(location, { signal: AbortSignal.timeout(30_000) });
-          if (!response.ok) throw new Error(`HTTP ${response.status}`);
-          return response.text();
-        })()
-      : await readFile(location, "utf8");
-    const index = JSON.parse(text) as ReleaseIndex;
-    if (!index || typeof index.releases !== "object" || index.releases === null) throw new Error('it has no "releases" object');
-    return { index, base: remote ? null : dirname(resolve(location)) };
-  } catch (error) {
-    throw new UsageError(`cannot read the release index ${location}: ${(error as Error).message}`, { hint: "set data.releaseIndex to a reachable URL or file" });
-  }
-}
