@@ -39,3 +39,15 @@ export function loadCases(root = FIXTURES): FixtureCase[] {
   }
   return cases;
 }
+
+/** Fixtures are JSON: a Map is written as an object, bytes as {"base64": "..."}. */
+export function asJson(value: unknown): unknown {
+  return JSON.parse(
+    JSON.stringify(value, function (this: unknown, key: string, v: unknown) {
+      const raw = key === "" ? value : (this as Record<string, unknown>)[key];
+      if (raw instanceof Map) return Object.fromEntries(raw);
+      if (raw instanceof Uint8Array) return { base64: Buffer.from(raw).toString("base64") };
+      return v;
+    }),
+  ) as unknown;
+}

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { FactUnavailable } from "../../src/facts/define.js";
 import { factRegistry, isFactFamily } from "../../facts/index.js";
-import { loadCases } from "./fixture-cases.js";
+import { asJson, loadCases } from "./fixture-cases.js";
 
 const cases = loadCases();
 
@@ -33,15 +33,3 @@ describe("fact fixtures", () => {
     });
   }
 });
-
-/** Fixtures are JSON: a Map is written as an object, bytes as {"base64": "..."}. */
-function asJson(value: unknown): unknown {
-  return JSON.parse(
-    JSON.stringify(value, function (this: unknown, key: string, v: unknown) {
-      const raw = key === "" ? value : (this as Record<string, unknown>)[key];
-      if (raw instanceof Map) return Object.fromEntries(raw);
-      if (raw instanceof Uint8Array) return { base64: Buffer.from(raw).toString("base64") };
-      return v;
-    }),
-  ) as unknown;
-}

@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { FactUnavailable, type Fact, type FactOutput } from "../../src/facts/define.js";
-import { FIXTURES } from "./fixture-cases.js";
+import { FIXTURES, asJson } from "./fixture-cases.js";
 
 export function writeFixture(fact: Fact<unknown>, family: boolean, caseName: string, output: FactOutput): string {
   const dir = join(FIXTURES, fact.name);
@@ -22,16 +22,4 @@ export function writeFixture(fact: Fact<unknown>, family: boolean, caseName: str
     writeFileSync(`${base}.unavailable`, `${e.reason}\n`);
     return `unavailable: ${e.reason}`;
   }
-}
-
-/** Fixtures are JSON: a Map is written as an object, bytes as {"base64": "..."}. */
-export function asJson(value: unknown): unknown {
-  return JSON.parse(
-    JSON.stringify(value, function (this: unknown, key: string, v: unknown) {
-      const raw = key === "" ? value : (this as Record<string, unknown>)[key];
-      if (raw instanceof Map) return Object.fromEntries(raw);
-      if (raw instanceof Uint8Array) return { base64: Buffer.from(raw).toString("base64") };
-      return v;
-    }),
-  ) as unknown;
 }
