@@ -9,8 +9,7 @@ import { randomBytes } from "node:crypto";
 import { dirname } from "node:path/posix";
 import type { FileStat } from "../../facts/files/file.js";
 import type { Step } from "../../src/operations/define.js";
-import { quote } from "../../src/shell.js";
-import { printfLiteral } from "../../src/connectors/ssh/session-frame.js";
+import { printfLiteral, quote } from "../../src/shell.js";
 import { attributeCommands, octal, parseMode, type Attributes } from "./attributes.js";
 
 /** An embedded printf literal up to this size: the whole command stays far below Linux's 128 KiB limit per argument. */

@@ -3,7 +3,8 @@
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { describe, expect, test } from "vitest";
-import { FrameReader, frameCommand, frameMarkers, printfLiteral } from "../../src/connectors/ssh/session-frame.js";
+import { FrameReader, frameCommand, frameMarkers } from "../../src/connectors/ssh/session-frame.js";
+import { printfLiteral } from "../../src/shell.js";
 
 const SHELLS: { name: string; argv: string[] }[] = [
   { name: "dash", argv: ["dash"] },

@@ -1,7 +1,7 @@
 // The wire format of a shell session: each command goes to one long-lived `sh` as a framed script, and its output
 // comes back between markers on stdout and stderr, followed by its exit code. Pure functions, so they are unit-tested
 // against dash, busybox ash and bash without SSH.
-import { quote } from "../../shell.js";
+import { printfLiteral, quote } from "../../shell.js";
 
 /** Bytes of stdin a session command may carry; more goes over an exec channel of its own. */
 export const SESSION_MAX_STDIN_BYTES = 256 * 1024;
@@ -35,30 +35,6 @@ export function frameCommand(marker: string, seq: number, command: string, env: 
   ].join("\n");
 }
 
-/**
- * A printf format (to go inside single quotes) that prints exactly `bytes`: printable ASCII as itself, `%` doubled,
- * `\` doubled, everything else (quotes, newlines, NUL, bytes ≥ 0x7f, a leading `-`) as a three-digit octal escape.
- */
-export function printfLiteral(bytes: Buffer): string {
-  let out = "";
-  let runStart = -1;
-  for (let i = 0; i < bytes.length; i++) {
-    const b = bytes[i]!;
-    // A leading "-" would be read as an option by printf: escaped like the rest.
-    const plain = b >= 0x20 && b < 0x7f && b !== 0x27 && b !== 0x5c && b !== 0x25 && !(i === 0 && b === 0x2d);
-    if (plain) {
-      if (runStart < 0) runStart = i;
-      continue;
-    }
-    if (runStart >= 0) {
-      out += bytes.toString("latin1", runStart, i);
-      runStart = -1;
-    }
-    out += b === 0x5c ? "\\\\" : b === 0x25 ? "%%" : `\\${b.toString(8).padStart(3, "0")}`;
-  }
-  if (runStart >= 0) out += bytes.toString("latin1", runStart);
-  return out;
-}
 
 /**
  * Reads one command's frame from a stream many commands share: skips bytes up to the begin marker (login banners,
