@@ -145,20 +145,6 @@ export class SshConnector implements Connector {
   }
 
   /**
-   * End the shell session, if one is open; a later `session` command opens a new one. For a caller about to change
-   * what the session's shell runs from (overwriting the disk it was started from).
-   */
-  closeSession(): void {
-    void this.#connection?.then(
-      (connection) => {
-        connection.session?.close();
-        connection.session = undefined;
-      },
-      () => undefined,
-    );
-  }
-
-  /**
    * Replace the shell session of the current connection by one whose shell is `shell` (e.g. `exec /run/x/busybox sh`),
    * started now. For a caller about to overwrite the disk the login shell and `sh` come from: once started, the
    * session needs neither again. A later connection (after a reboot) starts with the default again.
