@@ -1,5 +1,5 @@
 // pine's CLI entry: parse arguments, run one command, map the outcome to an exit code (0 ok, 1 a host failed, 2 usage/input).
-import yargs from "yargs";
+import yargs from "../vendor/yargs.js";
 import { PineError, UsageError, errorMessage } from "../errors.js";
 import { deployCommand } from "./commands/deploy.js";
 import { execCommand } from "./commands/exec.js";
@@ -25,6 +25,12 @@ export async function main(args: string[]): Promise<number> {
     .fail((message, error) => {
       throw error ?? new UsageError(message);
     });
+  // yargs renders the running command's whole help text up front, in case an async handler fails later and help is to
+  // be shown: ~20 ms of every start-up. pine never shows help on a failure (`fail` above throws; reportFailure prints
+  // the message), and `--help` renders it afresh.
+  (parser as unknown as { getInternalMethods(): { getUsageInstance(): { cacheHelpMessage(): void } } })
+    .getInternalMethods()
+    .getUsageInstance().cacheHelpMessage = () => {};
   for (const command of commands) {
     parser.command({
       command: command.command,

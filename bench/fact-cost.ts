@@ -1,0 +1,46 @@
+// Host CPU per fact command (bench facts), measured like command-cost.ts. Experimental.
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { SshConnector } from "../src/connectors/ssh/index.js";
+import { labDown, labUp } from "../src/lab/index.js";
+import { buildBatch } from "../src/facts/batch.js";
+import { factRegistry } from "../facts/index.js";
+
+const hosts = 50, commands = 10;
+const name = "pfc";
+const dir = join(tmpdir(), "pine-bench-fact-cost");
+const cgroup = "/sys/fs/cgroup/cpuacct/pine-bench-fact-cost";
+const usageMs = (): number => Number(readFileSync(join(cgroup, "cpuacct.usage"), "utf8")) / 1e6;
+await labDown({ name, dir, removeDir: true });
+const lab = await labUp({ name, hosts, dir });
+mkdirSync(cgroup, { recursive: true });
+const connectors = lab.hosts.map((h) => new SshConnector({ host: h.address, user: "root", key: lab.key, knownHostsPath: lab.knownHosts, agent: false, sshConfigPath: false }));
+const names = ["server.hostname", "server.distro", "server.kernel", "net.addresses", "block.devices"];
+const facts = names.map((n) => factRegistry.get(n) as any);
+try {
+  for (const h of lab.hosts) if (h.sshdPid) writeFileSync(join(cgroup, "cgroup.procs"), String(h.sshdPid));
+  await Promise.all(connectors.map((c) => c.connect()));
+  await Promise.all(connectors.map((c) => c.exec(":", { session: true })));
+  const cases: [string, string][] = [["noop :", ":"], ["( : ) subshell", "( : ) </dev/null"], ["batch of 5", buildBatch(facts).script]];
+  for (const f of facts) cases.push([f.name, f.command]);
+  for (const extra of (process.env.EXTRA ?? "").split(";;").filter(Boolean)) cases.push([extra.slice(0, 40), extra]);
+  for (const [label, command] of cases) {
+    const host0 = usageMs();
+    const cpu0 = process.cpuUsage();
+    await Promise.all(connectors.map(async (c) => {
+      for (let i = 0; i < commands; i++) {
+        const r = await c.exec(command, { session: true });
+        if (r.exitCode !== 0) throw new Error(`${label}: ${r.exitCode} ${r.stderr}`);
+      }
+    }));
+    const cpu = process.cpuUsage(cpu0);
+    const per = commands * hosts;
+    console.log(`| ${label} | ${((usageMs() - host0) / per).toFixed(2)} ms | ${((cpu.user + cpu.system) / 1000 / per).toFixed(2)} ms |`);
+  }
+} finally {
+  await Promise.all(connectors.map((c) => c.close()));
+  await labDown({ name, dir, removeDir: true });
+  for (let i = 0; i < 50; i++) { try { rmdirSync(cgroup); break; } catch { await sleep(100); } }
+}

@@ -1,0 +1,2 @@
+// diff, bundled at build time (see README.md here).
+export { createTwoFilesPatch } from "diff";

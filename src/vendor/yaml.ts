@@ -1,0 +1,2 @@
+// yaml, bundled at build time (see README.md here).
+export { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, parseDocument, visit } from "yaml";
