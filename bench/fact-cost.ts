@@ -1,4 +1,8 @@
-// Host CPU per fact command (bench facts), measured like command-cost.ts. Experimental.
+// What each of the benchmark's five facts costs in CPU on the hosts (and the controller), alone and as the one batch
+// pine sends, measured like command-cost.ts (every lab sshd in one cpuacct cgroup). EXTRA='cmd1;;cmd2' adds commands
+// to compare (e.g. a candidate replacement for a fact's command).
+//
+//   npx tsx bench/fact-cost.ts            (root; brings up lab "pfc" with 50 hosts and removes it)
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { tmpdir } from "node:os";
