@@ -110,7 +110,7 @@ export class HostContext {
 
   private async fetch(facts: Fact<unknown>[]): Promise<void> {
     const batch = buildBatch(facts);
-    const result = await this.connector.exec(batch.script, { timeoutMs: this.options.factTimeoutMs ?? 120_000, session: true }).catch((error: unknown) => {
+    const result = await this.connector.exec(batch.script, { timeoutMs: this.options.factTimeoutMs ?? 120_000, session: true, sessionSafe: true }).catch((error: unknown) => {
       // A lost connection or a timeout while gathering is reported as that fact step, not as an anonymous exec.
       if (!(error instanceof PineError)) throw error;
       const step = `fact ${facts.map((f) => f.key).join(", ")}`;

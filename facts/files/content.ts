@@ -16,6 +16,7 @@ export const CONTENT_MAX_BYTES = 256 * 1024;
 
 export const content = defineFactFamily<[path: string, maxBytes?: number], FileContent | null>({
   name: "files.content",
+  inline: true,
   // Two programs whatever the size (every program a host runs costs it ~0.5 ms): wc for the size, then either the
   // bytes (base64) when they fit, their sha256 and size computed here; or sha256sum for a file too big to bring back.
   command: (path, maxBytes = CONTENT_MAX_BYTES) => {

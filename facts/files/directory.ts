@@ -6,6 +6,7 @@ export type DirectoryStat = Omit<FileStat, "linkTarget"> & { type: "directory" }
 
 export const directory = defineFactFamily<[path: string], DirectoryStat | null>({
   name: "files.directory",
+  inline: true,
   command: statCommand,
   parse(output, path) {
     const stat = parseStat(output, path);

@@ -83,6 +83,7 @@ export function parseStat(output: FactOutput, path: string): FileStat | null {
 
 export const file = defineFactFamily<[path: string], FileStat | null>({
   name: "files.file",
+  inline: true,
   command: statCommand,
   parse: parseStat,
 });

@@ -8,6 +8,7 @@ const MAX_OUTPUT = 32 * 1024 * 1024;
 
 export const findInFile = defineFactFamily<[path: string, pattern: string], string[] | null>({
   name: "files.find_in_file",
+  inline: true,
   command(path, pattern) {
     const p = pathWord(path);
     // grep reads stdin so its output never carries the file name; its exit status comes last on a line of its own.

@@ -6,6 +6,7 @@ export type LinkStat = FileStat & { type: "link"; linkTarget: string };
 
 export const link = defineFactFamily<[path: string], LinkStat | null>({
   name: "files.link",
+  inline: true,
   command: statCommand,
   parse(output, path) {
     const stat = parseStat(output, path);

@@ -5,6 +5,7 @@ import { pathWord } from "./file.js";
 
 export const sha256 = defineFactFamily<[path: string], string | null>({
   name: "files.sha256",
+  inline: true,
   command(path) {
     const p = pathWord(path);
     // Hash stdin, so the file name never appears in the output.

@@ -25,6 +25,7 @@ export const addressesCommand = [
 
 export const addresses = defineFact<Address[]>({
   name: "net.addresses",
+  inline: true,
   command: addressesCommand,
   parse(output) {
     requireSmall(output, "net.addresses", 4 * 1024 * 1024);

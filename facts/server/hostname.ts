@@ -5,6 +5,7 @@ import { requireSmall, splitLines } from "../output.js";
 
 export const hostname = defineFact<string>({
   name: "server.hostname",
+  inline: true,
   command: `if [ -r /proc/sys/kernel/hostname ] && IFS= read -r pine_h < /proc/sys/kernel/hostname; then printf '%s\\n' "$pine_h"; else uname -n; fi`,
   parse(output) {
     requireSmall(output, "server.hostname", 4096);

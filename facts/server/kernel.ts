@@ -13,6 +13,7 @@ export interface Kernel {
 
 export const kernel = defineFact<Kernel>({
   name: "server.kernel",
+  inline: true,
   // GNU, busybox and BSD uname print the fields asked for in a fixed order (name, release, machine), space-separated,
   // whatever the order of the flags. A Linux release has no spaces; should one ever, the middle fields are the release.
   // Linux >= 6.0 tells all three in /proc/sys/kernel (ostype, osrelease, arch): read with the shell's own `read`, no

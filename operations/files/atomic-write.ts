@@ -5,10 +5,10 @@
 // write cannot be cut short (a command cut mid-way is a syntax error the shell never runs). With the mode set by the
 // umask at creation, a new 0644 file costs one program on the host (`mv`). Larger contents go on stdin to `cat`, with a
 // byte count before the rename.
-import { randomBytes } from "node:crypto";
 import { dirname } from "node:path/posix";
 import type { FileStat } from "../../facts/files/file.js";
 import type { Step } from "../../src/operations/define.js";
+import { randomHex } from "../../src/random.js";
 import { printfLiteral, quote } from "../../src/shell.js";
 import { attributeCommands, octal, parseMode, type Attributes } from "./attributes.js";
 
@@ -43,7 +43,7 @@ function embeddedWriteCommand(w: AtomicWrite, literal: string): string {
   return [
     "set -e",
     `umask ${byUmask ? octal(~mode & 0o777) : "077"}`,
-    `pine_tmp=${quote(`${dirname(w.path)}/.pine.${randomBytes(6).toString("hex")}`)}`,
+    `pine_tmp=${quote(`${dirname(w.path)}/.pine.${randomHex(6)}`)}`,
     `trap 'rm -f "$pine_tmp"' EXIT`,
     // noclobber: the name is unguessable, and an existing file (or link) of that name is never written through.
     `set -C`,

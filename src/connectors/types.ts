@@ -21,6 +21,12 @@ export interface ExecOptions {
    * ignore it. pine's fact batches and operation steps set it.
    */
   session?: boolean;
+  /**
+   * With `session`: the command is known to leave the shell as it was (no `exit`, `cd`, `set`, traps, syntax errors;
+   * like pine's fact batches, whose facts run in subshells of their own), so the session runs it without the fork of
+   * a subshell. Variables it assigns stay in the session shell.
+   */
+  sessionSafe?: boolean;
 }
 
 export interface ExecResult {

@@ -1,6 +1,7 @@
 // Many facts, one round trip: build one sh script that runs each fact's command between
 // unguessable markers, and split its output back into per-fact results.
-import { randomBytes } from "node:crypto";
+import { randomHex } from "../random.js";
+import { quote } from "../shell.js";
 import type { Fact, FactOutput } from "./define.js";
 
 export interface FactBatch {
@@ -10,21 +11,22 @@ export interface FactBatch {
 }
 
 export function newMarker(): string {
-  return `PINE${randomBytes(12).toString("hex")}`;
+  return `PINE${randomHex(12)}`;
 }
 
 /**
- * Each command runs in its own subshell with stdin from /dev/null, so an `exit` or `cd` in one
- * fact cannot affect the next. Markers go to both streams so stderr splits the same way.
- * The newline printed before each end marker is stripped again by the parser, so a fact's
- * output comes back byte for byte, trailing newline or not.
+ * Each command runs with stdin from /dev/null in a subshell of its own, where it is parsed too (`eval`), so an `exit`,
+ * a `cd` or even a syntax error in one fact cannot affect the next nor the shell running the batch: the batch itself
+ * is safe to run in a long-lived session shell. Inline facts (FactSpec.inline) skip the subshell's fork.
+ * Markers go to both streams so stderr splits the same way. The newline printed before each end marker is stripped
+ * again by the parser, so a fact's output comes back byte for byte, trailing newline or not.
  */
 export function buildBatch(facts: readonly Fact<unknown>[], marker = newMarker()): FactBatch {
   const lines = [`printf '\\n'`];
   facts.forEach((fact, i) => {
     lines.push(
       `printf '%s\\n' '${marker}:B:${i}'; printf '%s\\n' '${marker}:B:${i}' >&2`,
-      `(\n${fact.command}\n) </dev/null`,
+      fact.inline ? `{\n${fact.command}\n} </dev/null` : `( eval ${quote(fact.command)} ) </dev/null`,
       `pine_rc=$?; printf '\\n%s:%s\\n' '${marker}:E:${i}' "$pine_rc"; printf '\\n%s\\n' '${marker}:E:${i}' >&2`,
     );
   });

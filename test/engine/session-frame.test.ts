@@ -4,6 +4,8 @@ import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { describe, expect, test } from "vitest";
 import { FrameReader, frameCommand, frameMarkers } from "../../src/connectors/ssh/session-frame.js";
+import { buildBatch, splitBatch } from "../../src/facts/batch.js";
+import type { Fact } from "../../src/facts/define.js";
 import { printfLiteral } from "../../src/shell.js";
 
 const SHELLS: { name: string; argv: string[] }[] = [
@@ -23,7 +25,7 @@ interface Parsed {
 }
 
 /** Feed `commands` framed into one shell, in chunks of `chunk` bytes of output, and parse every frame back. */
-async function runFramed(argv: string[], commands: { command: string; stdin?: Buffer }[], noise = ""): Promise<Parsed[]> {
+async function runFramed(argv: string[], commands: { command: string; stdin?: Buffer; safe?: boolean }[], noise = ""): Promise<Parsed[]> {
   const marker = "PINEtest0123456789abcdef";
   const child = spawn(argv[0]!, argv.slice(1), { stdio: ["pipe", "pipe", "pipe"] });
   const out: Buffer[] = [];
@@ -31,7 +33,7 @@ async function runFramed(argv: string[], commands: { command: string; stdin?: Bu
   child.stdout.on("data", (c: Buffer) => out.push(c));
   child.stderr.on("data", (c: Buffer) => err.push(c));
   if (noise) child.stdin.write(`printf '%s' ${JSON.stringify(noise)}; printf '%s' ${JSON.stringify(noise)} >&2\n`);
-  commands.forEach((c, i) => child.stdin.write(frameCommand(marker, i + 1, c.command, "PINE_EXEC_ID=t; export PINE_EXEC_ID", c.stdin), "latin1"));
+  commands.forEach((c, i) => child.stdin.write(frameCommand(marker, i + 1, c.command, "PINE_EXEC_ID=t; export PINE_EXEC_ID", c.stdin, c.safe), "latin1"));
   child.stdin.end();
   await new Promise((resolve) => child.on("close", resolve));
   let outRest: Buffer = Buffer.concat(out);
@@ -86,6 +88,28 @@ describe.each(SHELLS)("session frames in $name", ({ name, argv }) => {
     expect(results[4]!.stdout.toString()).toBe("still here\nt\n");
     expect(results[5]!.stdout.toString()).toBe("no newline");
     expect(results[6]!.stdout.length).toBe(0); // stdin is /dev/null without data
+  });
+
+  test.skipIf(missing)("a fact batch runs in the session shell itself (sessionSafe): a fact's exit, cd or syntax error stays in that fact", async () => {
+    const fact = (key: string, command: string, inline = false) => ({ name: key, key, args: [], command, inline, parse: () => null }) as Fact<unknown>;
+    const batch = buildBatch([
+      fact("t.exit", "printf a; exit 3"),
+      fact("t.cd", "cd / && pwd"),
+      fact("t.syntax", "if then fi ("),
+      fact("t.inline", "pine_seen=1; printf '%s' \"$PWD\"", true),
+    ]);
+    const results = await runFramed(argv, [
+      { command: "cd /tmp" }, // in its own subshell: the session stays where it started
+      { command: "pine_marker=session; cd /tmp", safe: true }, // session-safe: this one does move the session
+      { command: batch.script, safe: true },
+      { command: 'echo "$pine_marker $pine_seen"; pwd' },
+    ]);
+    expect(results.map((r) => r.code)).toEqual([0, 0, 0, 0]);
+    const slices = splitBatch(batch, results[2]!.stdout.toString(), results[2]!.stderr.toString());
+    expect(slices.map((s) => (s.ok ? s.output.exitCode : s.reason))).toEqual([3, 0, 2, 0]);
+    expect(slices.map((s) => (s.ok ? s.output.stdout : ""))).toEqual(["a", "/\n", "", "/tmp"]);
+    // The batch's inline fact ran in the session shell (its variable is there); the others' cd did not leak.
+    expect(results[3]!.stdout.toString()).toBe("session 1\n/tmp\n");
   });
 
   test.skipIf(missing)("stdin bytes arrive exactly: every byte value, quotes, %, backslashes, a marker look-alike", async () => {

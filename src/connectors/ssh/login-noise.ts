@@ -2,13 +2,13 @@
 // on stdout and stderr before every command, without a final newline. Each command therefore prints a random marker
 // line on both streams first; what comes before it is the login's, not the command's, and is dropped. Without this,
 // output parsed by operations (losetup's device name, the boot id server.reboot polls) read the noise instead.
-import { randomBytes } from "node:crypto";
+import { randomHex } from "../../random.js";
 
 /** Noise beyond this before the marker: give up looking and pass everything through (nothing the host said is lost). */
 const MAX_NOISE_BYTES = 1024 * 1024;
 
 export function newNoiseMarker(): string {
-  return `PINE_OUTPUT_BEGINS_${randomBytes(12).toString("hex")}`;
+  return `PINE_OUTPUT_BEGINS_${randomHex(12)}`;
 }
 
 /** `command`, preceded by the marker line on stdout and on stderr (POSIX sh; printf is a builtin everywhere). */

@@ -22,10 +22,11 @@ export function frameMarkers(marker: string, seq: number): FrameMarkers {
  * bytes printed by the shell's own printf (byte-exact, no extra program), then the exit code after end markers on both
  * streams. `env` is exported into the subshell (the command's kill tag).
  */
-export function frameCommand(marker: string, seq: number, command: string, env: string, stdin?: Buffer): string {
+export function frameCommand(marker: string, seq: number, command: string, env: string, stdin?: Buffer, safe = false): string {
   const tag = `${marker}:B:${seq}`;
   const done = `${marker}:E:${seq}`;
-  const body = `(\n${env}\neval ${quote(command)}\n)`;
+  // A command known to leave the shell as it was (ExecOptions.sessionSafe) runs in the session shell itself.
+  const body = safe ? `{\n${env}\neval ${quote(command)}\n}` : `(\n${env}\neval ${quote(command)}\n)`;
   const run = stdin === undefined ? `${body} </dev/null` : `printf '${printfLiteral(stdin)}' | ${body}`;
   return [
     `printf '%s\\n' '${tag}'; printf '%s\\n' '${tag}' >&2`,

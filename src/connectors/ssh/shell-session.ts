@@ -112,7 +112,7 @@ export class ShellSession {
             const ms = options.timeoutMs;
             timer = setTimeout(() => this.#fail(running, `command timed out after ${ms} ms`, "raise timeoutMs if the command is legitimately slow", tag), ms);
           }
-          channel.write(frameCommand(this.#marker, seq, command, `PINE_EXEC_ID=${tag}; export PINE_EXEC_ID`, options.stdin), "latin1");
+          channel.write(frameCommand(this.#marker, seq, command, `PINE_EXEC_ID=${tag}; export PINE_EXEC_ID`, options.stdin, options.sessionSafe === true), "latin1");
           // What arrived before this command was written cannot hold its markers, but feeding it keeps one code path.
           const { out, err } = this.#tails;
           this.#tails = { out: Buffer.alloc(0), err: Buffer.alloc(0) };
