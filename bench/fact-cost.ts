@@ -3,7 +3,7 @@
 // to compare (e.g. a candidate replacement for a fact's command).
 //
 //   npx tsx bench/fact-cost.ts            (root; brings up lab "pfc" with 50 hosts and removes it)
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,6 +11,7 @@ import { SshConnector } from "../src/connectors/ssh/index.js";
 import { labDown, labUp } from "../src/lab/index.js";
 import { buildBatch } from "../src/facts/batch.js";
 import { factRegistry } from "../facts/index.js";
+import type { Fact } from "../src/facts/define.js";
 
 const hosts = 50, commands = 10;
 const name = "pfc";
@@ -22,7 +23,7 @@ const lab = await labUp({ name, hosts, dir });
 mkdirSync(cgroup, { recursive: true });
 const connectors = lab.hosts.map((h) => new SshConnector({ host: h.address, user: "root", key: lab.key, knownHostsPath: lab.knownHosts, agent: false, sshConfigPath: false }));
 const names = ["server.hostname", "server.distro", "server.kernel", "net.addresses", "block.devices"];
-const facts = names.map((n) => factRegistry.get(n) as any);
+const facts = names.map((n) => factRegistry.get(n) as Fact<unknown>);
 try {
   for (const h of lab.hosts) if (h.sshdPid) writeFileSync(join(cgroup, "cgroup.procs"), String(h.sshdPid));
   await Promise.all(connectors.map((c) => c.connect()));

@@ -32,7 +32,7 @@ mkdir -p "$snapshot/bin" "$snapshot/bench"
 timeout 600 node_modules/.bin/tsc -p tsconfig.build.json --outDir "$snapshot/dist" ||
   echo "[bench] tsc reported errors (see above); using what it emitted" >&2
 [ -f "$snapshot/dist/src/cli/main.js" ] || { echo "[bench] the build produced no CLI" >&2; exit 1; }
-timeout 120 node scripts/bundle-vendor.mjs "$snapshot/dist" || { echo "[bench] bundling the vendored packages failed" >&2; exit 1; }
+timeout 120 node scripts/bundle.mjs "$snapshot/dist" || { echo "[bench] bundling pine failed" >&2; exit 1; }
 cp bin/pine.js "$snapshot/bin/"
 cp package.json "$snapshot/"
 cp bench/deploy.ts "$snapshot/bench/"   # its `import ... from "pine"` then resolves to the copy

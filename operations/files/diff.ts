@@ -1,5 +1,5 @@
 // A unified diff between a file's old and new bytes, for --dry and -v; binary or huge content is summarised.
-import { createTwoFilesPatch } from "../../src/vendor/diff.js";
+import { createTwoFilesPatch } from "diff";
 
 const MAX_DIFF_INPUT = 256 * 1024;
 

@@ -1,5 +1,5 @@
 // pine's CLI entry: parse arguments, run one command, map the outcome to an exit code (0 ok, 1 a host failed, 2 usage/input).
-import yargs from "../vendor/yargs.js";
+import yargs from "yargs";
 import { PineError, UsageError, errorMessage } from "../errors.js";
 import { deployCommand } from "./commands/deploy.js";
 import { execCommand } from "./commands/exec.js";

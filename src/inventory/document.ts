@@ -1,6 +1,5 @@
 // YAML text → one parsed Document, with every syntax problem turned into a "file:line:col: what" UsageError.
-import type { Alias, Document, Node, ParsedNode } from "yaml";
-import { isAlias, LineCounter, parseAllDocuments, visit } from "../vendor/yaml.js";
+import { isAlias, LineCounter, parseAllDocuments, visit, type Alias, type Document, type Node, type ParsedNode } from "yaml";
 import { UsageError } from "../errors.js";
 
 /** Turns node positions into "file:line:col:" prefixes. */

@@ -1,5 +1,5 @@
 // Data precedence: deep merge of layers and `--data key=value` overrides, without touching any prototype.
-import { parseDocument, isScalar } from "../vendor/yaml.js";
+import { parseDocument, isScalar } from "yaml";
 import { UsageError } from "../errors.js";
 import { defineOwn, isPlainObject, quoteForMessage } from "./values.js";
 

@@ -1,6 +1,5 @@
 // Walking the YAML node tree: aliases resolved once and budgeted, values turned into plain, prototype-safe data.
-import type { Node, Scalar } from "yaml";
-import { isAlias, isMap, isScalar, isSeq } from "../vendor/yaml.js";
+import { isAlias, isMap, isScalar, isSeq, type Node, type Scalar } from "yaml";
 import type { UsageError } from "../errors.js";
 import type { ParsedYaml } from "./document.js";
 import { describeValue, defineOwn } from "./values.js";

@@ -1,5 +1,5 @@
 // The final table of a run: one row per host with changed / unchanged / failed, for stdout.
-import Table from "../vendor/cli-table3.js";
+import Table from "cli-table3";
 import type { HostOutcome } from "../runner/run-hosts.js";
 
 export function summaryTable(outcomes: readonly HostOutcome<unknown>[], dry: boolean, color: boolean): string {

@@ -1,6 +1,5 @@
 // Live rows per host on a terminal (listr2), drawn on stderr so stdout keeps only results.
-import type { ListrTaskWrapper } from "listr2";
-import { Listr, ProcessOutput } from "../vendor/listr2.js";
+import { Listr, ProcessOutput, type ListrTaskWrapper } from "listr2";
 import type { RunEvent } from "../events.js";
 import { formatEvent } from "./plain.js";
 

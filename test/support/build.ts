@@ -8,8 +8,8 @@ export default function setup(): void {
   const tsc = spawnSync(process.execPath, [`${root}/node_modules/typescript/bin/tsc`, "-p", `${root}/tsconfig.build.json`], { cwd: root, encoding: "utf8", timeout: 180_000 });
   if (tsc.error) throw tsc.error;
   if (tsc.status !== 0) console.warn(`tsc reported problems while building dist/ for the CLI tests:\n${tsc.stdout}${tsc.stderr}`);
-  // What `npm run build` does next: the vendored packages as one file each (src/vendor/README.md).
-  const bundle = spawnSync(process.execPath, [`${root}/scripts/bundle-vendor.mjs`, `${root}/dist`], { cwd: root, encoding: "utf8", timeout: 120_000 });
+  // What `npm run build` does next: the entry points bundled over tsc's output (scripts/bundle.mjs).
+  const bundle = spawnSync(process.execPath, [`${root}/scripts/bundle.mjs`, `${root}/dist`], { cwd: root, encoding: "utf8", timeout: 120_000 });
   if (bundle.error) throw bundle.error;
-  if (bundle.status !== 0) throw new Error(`scripts/bundle-vendor.mjs failed:\n${bundle.stdout}${bundle.stderr}`);
+  if (bundle.status !== 0) throw new Error(`scripts/bundle.mjs failed:\n${bundle.stdout}${bundle.stderr}`);
 }

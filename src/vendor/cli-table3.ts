@@ -1,2 +1,0 @@
-// cli-table3, bundled at build time (see README.md here).
-export { default } from "cli-table3";

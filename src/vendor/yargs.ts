@@ -1,2 +1,0 @@
-// yargs, bundled at build time (see README.md here).
-export { default } from "yargs";
