@@ -3,6 +3,7 @@
 // to compare (e.g. a candidate replacement for a fact's command).
 //
 //   npx tsx bench/fact-cost.ts            (root; brings up lab "pfc" with 50 hosts and removes it)
+//   LAB=name npx tsx bench/fact-cost.ts   (another lab name and cgroup, so two runs on a shared machine do not collide)
 import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { tmpdir } from "node:os";
@@ -14,9 +15,9 @@ import { factRegistry } from "../facts/index.js";
 import type { Fact } from "../src/facts/define.js";
 
 const hosts = 50, commands = 10;
-const name = "pfc";
-const dir = join(tmpdir(), "pine-bench-fact-cost");
-const cgroup = "/sys/fs/cgroup/cpuacct/pine-bench-fact-cost";
+const name = process.env.LAB || "pfc";
+const dir = join(tmpdir(), `pine-bench-fact-cost-${name}`);
+const cgroup = `/sys/fs/cgroup/cpuacct/pine-bench-fact-cost-${name}`;
 const usageMs = (): number => Number(readFileSync(join(cgroup, "cpuacct.usage"), "utf8")) / 1e6;
 await labDown({ name, dir, removeDir: true });
 const lab = await labUp({ name, hosts, dir });

@@ -10,6 +10,8 @@ BASE_PACKAGES=(openssh-server openssh-client iproute2 busybox-static)
 # Lab hosts with their own root filesystem: `debian` hosts are a cached mmdebstrap tarball
 # (zstd) booted under systemd-nspawn; `busybox` hosts chroot sshd into a busybox-only tree.
 ROOTFS_PACKAGES=(systemd-container mmdebstrap zstd util-linux)
+# Tests look at what runs on a lab host: strace counts the programs a fact's command starts.
+TEST_PACKAGES=(strace)
 
 say() { printf 'setup-system: %s\n' "$*"; }
 die() { printf 'setup-system: error: %s\n' "$*" >&2; exit 1; }
@@ -27,7 +29,7 @@ is_installed() {
 }
 
 missing=()
-for package in "${BASE_PACKAGES[@]}" "${ROOTFS_PACKAGES[@]}" "$@"; do
+for package in "${BASE_PACKAGES[@]}" "${ROOTFS_PACKAGES[@]}" "${TEST_PACKAGES[@]}" "$@"; do
   if is_installed "$package"; then
     say "$package: already installed"
   else

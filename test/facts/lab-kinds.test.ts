@@ -3,20 +3,26 @@
 // are checked against what the host says through another path: its root directory on this machine's filesystem, ip
 // in its network namespace from the controller, the real ssh client.
 import { createHash } from "node:crypto";
-import { execFile, execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, lstatSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync } from "node:fs";
+import { execFile, execFileSync, spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SshConnector } from "../../src/connectors/ssh/index.js";
 import type { Fact } from "../../src/facts/define.js";
+import { buildBatch, splitBatch } from "../../src/facts/batch.js";
 import { HostContext, type FactResult } from "../../src/host.js";
+import { quote } from "../../src/shell.js";
 import type { LabHostState, LabState } from "../../src/lab/index.js";
 import { block, busybox, factRegistry, files, isFactFamily, ostree, server, services } from "../../facts/index.js";
+import type { BlockDevice } from "../../facts/block/devices.js";
 import { labSkipReason, useLab, type LabFixture } from "../support/lab.js";
 import { ssh } from "../lab/host-probes.js";
 
 const run = promisify(execFile);
+const plainSkip = await labSkipReason("plain");
 const debianSkip = await labSkipReason("debian");
 const busyboxSkip = await labSkipReason("busybox");
 
@@ -120,6 +126,103 @@ async function ipJson<T>(host: LabHostState, ...args: string[]): Promise<T> {
   return JSON.parse((await run("ip", ["netns", "exec", host.namespace, "ip", "-j", ...args])).stdout) as T;
 }
 
+/** One fact gathered from a lab host the way pine does it (one exec in the connector's batch format). */
+async function gatherOne<T>(state: LabState, host: LabHostState, fact: Fact<T>): Promise<T> {
+  const connector = new SshConnector({ host: host.address, user: "root", key: state.key, knownHostsPath: state.knownHosts, agent: false, sshConfigPath: false });
+  try {
+    const batch = buildBatch([fact]);
+    const result = await connector.exec(batch.script);
+    const [slice] = splitBatch(batch, result.stdout, result.stderr);
+    if (!slice?.ok) throw new Error(`${fact.key}: ${slice?.reason ?? "no output"}`);
+    return fact.parse(slice.output);
+  } finally {
+    await connector.close();
+  }
+}
+
+interface LsblkRow {
+  name: string;
+  kname: string;
+  type: string;
+  size: number;
+  mountpoint: string | null;
+  parent: string | null;
+}
+
+/** `lsblk -P -b` of this machine (the lab hosts share its kernel), in the mount namespace of process `nsPid` when given. */
+function lsblk(nsPid?: number): LsblkRow[] {
+  const args = ["-P", "-b", "-o", "NAME,KNAME,TYPE,SIZE,MOUNTPOINT,PKNAME"];
+  const text = nsPid === undefined ? execFileSync("lsblk", args, { encoding: "utf8" }) : execFileSync("nsenter", ["-t", String(nsPid), "-m", "lsblk", ...args], { encoding: "utf8" });
+  return text.trim().split("\n").map((line) => {
+    const f = new Map([...line.matchAll(/([A-Z]+)="([^"]*)"/g)].map((m) => [m[1]!, m[2]!.replace(/\\x([0-9a-fA-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)))]));
+    return { name: f.get("NAME")!, kname: f.get("KNAME")!, type: f.get("TYPE")!, size: Number(f.get("SIZE")), mountpoint: f.get("MOUNTPOINT") || null, parent: f.get("PKNAME") || null };
+  });
+}
+
+/**
+ * The fact and lsblk agree on every device (name, type, size, parent, mountpoint), both ways. Loop devices other than
+ * `loop` and its partitions are left out: other tests attach, mount and detach theirs meanwhile.
+ */
+function expectLikeLsblk(list: readonly BlockDevice[], rows: readonly LsblkRow[], loop: string): void {
+  const keep = (kname: string) => !kname.startsWith("loop") || kname === loop || kname.startsWith(`${loop}p`);
+  const mine = list.filter((d) => keep(d.name)).map((d) => [d.name, d.type, d.sizeBytes, d.parent, d.mountpoint]);
+  const theirs = rows.filter((r) => keep(r.kname)).map((r) => [r.name, r.type, r.size, r.parent, r.mountpoint]);
+  const order = (a: unknown[], b: unknown[]) => String(a[0]).localeCompare(String(b[0]));
+  expect(mine.sort(order)).toEqual(theirs.sort(order));
+  expect(mine.map((d) => d[0])).toEqual(expect.arrayContaining([loop, `${loop}p1`, `${loop}p2`]));
+}
+
+/**
+ * A 64 MiB image with a dos table (ext4 in partition 1, ext2 in 2), attached here as a loop device with its
+ * partitions for the describe block's tests, detached after (only if it still holds this image). Every lab host
+ * sees it: they share this machine's kernel and /sys.
+ */
+function useTestLoop(): { readonly name: string } {
+  let device: string | undefined;
+  let dir: string | undefined;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "pine-facts-loop-"));
+    const image = join(dir, "disk.img");
+    execFileSync("truncate", ["-s", "64M", image]);
+    execFileSync("sfdisk", ["-q", image], { input: "label: dos\n,24M,83\n,,83\n" });
+    device = execFileSync("losetup", ["-f", "--show", "-P", image], { encoding: "utf8" }).trim();
+    // Some kernels leave the partitions of a just attached loop device unscanned (6.18 here): add them by hand.
+    if (!existsSync(`/sys/class/block/${device.slice(5)}/${device.slice(5)}p2`)) execFileSync("partx", ["-a", device]);
+    for (let i = 0; i < 50 && !existsSync(`${device}p2`); i++) execFileSync("sleep", ["0.1"]);
+    execFileSync("mkfs.ext4", ["-q", `${device}p1`]);
+    execFileSync("mkfs.ext2", ["-q", `${device}p2`]);
+  });
+  afterAll(() => {
+    if (device && dir) {
+      const backing = `/sys/class/block/${device.slice(5)}/loop/backing_file`;
+      if (existsSync(backing) && readFileSync(backing, "utf8").trim() === join(dir, "disk.img")) execFileSync("losetup", ["-d", device]);
+    }
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    get name() {
+      if (!device) throw new Error("the loop device of useTestLoop was not attached");
+      return device.slice(5);
+    },
+  };
+}
+
+/** strace, installed like the lab's packages when missing (scripts/setup-system.sh lists it). */
+function hasStrace(): boolean {
+  const has = () => spawnSync("sh", ["-c", "command -v strace"]).status === 0;
+  if (!has() && process.getuid?.() === 0) spawnSync("bash", [fileURLToPath(new URL("../../scripts/setup-system.sh", import.meta.url))], { timeout: 10 * 60_000, stdio: "ignore" });
+  return has();
+}
+
+/** Programs a command runs on a lab host: its successful execve calls under strace -f, after the sh that runs it. */
+async function programsRun(state: LabState, host: LabHostState, command: string, trace: string): Promise<{ stdout: string; programs: string[] }> {
+  const stdout = await ssh(state, host, `strace -f -qq -e trace=execve -e signal=none -o ${quote(trace)} /bin/sh -c ${quote(`(\n${command}\n) </dev/null`)}`);
+  const programs = readFileSync(trace, "utf8").split("\n").filter((l) => /execve\(/.test(l) && / = 0$/.test(l)).map((l) => /execve\("([^"]*)"/.exec(l)![1]!);
+  rmSync(trace, { force: true });
+  expect(programs[0]).toBe("/bin/sh");
+  return { stdout, programs: programs.slice(1) };
+}
+
 /** Checks shared by both kinds. */
 function commonChecks(get: () => { gathered: Gathered; host: LabHostState; root: string; state: LabState }): void {
   it("gathers every argument-free fact and the families in ONE exec round trip", () => {
@@ -217,6 +320,46 @@ function commonChecks(get: () => { gathered: Gathered; host: LabHostState; root:
   });
 }
 
+describe.skipIf(plainSkip !== undefined)("block.devices on a plain lab host (this machine's filesystem, its own mount namespace)", () => {
+  const lab = useLab({ name: "fkpl", hosts: 1 });
+  const strace = hasStrace();
+
+  it.skipIf(!strace)("runs no program there: strace -f of its command under the host's sh sees no execve after sh's own", async () => {
+    const { stdout, programs } = await programsRun(lab.state, lab.state.hosts[0]!, block.devices.command, join(lab.dir, "execve.trace"));
+    // Another test's loop device holding an unmounted filesystem makes the command probe it: one blkid, never more.
+    expect(programs).toEqual(/^@@blkid$/m.test(stdout) ? [expect.stringMatching(/\/blkid$/)] : []);
+    expect(stdout).toMatch(/^@@mountinfo$/m);
+  });
+
+  describe("with a partitioned loop device attached, partition 1 mounted in the host's namespace at a path with a space", () => {
+    const loop = useTestLoop();
+    const mnt = () => join(lab.dir, "loop p1");
+    const sshdPid = () => lab.state.hosts[0]!.sshdPid!;
+    beforeAll(() => {
+      mkdirSync(mnt(), { recursive: true });
+      execFileSync("nsenter", ["-t", String(sshdPid()), "-m", "mount", `/dev/${loop.name}p1`, mnt()]);
+    });
+    afterAll(() => {
+      spawnSync("nsenter", ["-t", String(sshdPid()), "-m", "umount", mnt()]);
+    });
+
+    it("agrees with lsblk run here in the host's mount namespace: names, types, sizes, parents, mountpoints", async () => {
+      const list = await gatherOne(lab.state, lab.state.hosts[0]!, block.devices);
+      expectLikeLsblk(list, lsblk(sshdPid()), loop.name);
+      expect(list.find((d) => d.name === `${loop.name}p1`)).toMatchObject({ type: "part", parent: loop.name, mountpoint: mnt(), fstype: "ext4" });
+      // Not mounted: the filesystem type comes from the one program the command runs for that (blkid: no udev here).
+      expect(list.find((d) => d.name === `${loop.name}p2`)).toMatchObject({ mountpoint: null, fstype: existsSync("/run/udev/data") ? expect.anything() : "ext2" });
+      expect(list.filter((d) => d.mountpoint === "/").map((d) => d.name)).toEqual(lsblk(sshdPid()).filter((r) => r.mountpoint === "/").map((r) => r.name));
+    });
+
+    it.skipIf(!strace)("runs exactly one program, blkid, for the unmounted partition's filesystem type", async () => {
+      const { stdout, programs } = await programsRun(lab.state, lab.state.hosts[0]!, block.devices.command, join(lab.dir, "execve.trace"));
+      expect(stdout).toMatch(new RegExp(`^/dev/${loop.name}p2: .*TYPE="ext2"`, "m"));
+      expect(programs).toEqual([expect.stringMatching(/\/blkid$/)]);
+    });
+  });
+});
+
 describe.skipIf(debianSkip !== undefined)("every fact on a debian lab host (systemd-nspawn, real systemd)", () => {
   const lab = useLab({ name: "fkdeb", hosts: 1, kind: "debian" });
   const h = useGathered(lab, "systemd");
@@ -277,11 +420,18 @@ describe.skipIf(debianSkip !== undefined)("every fact on a debian lab host (syst
     expect(t.partitions.map((p) => [p.node, p.start, p.size, p.type])).toEqual(json.partitiontable.partitions.map((p, i) => [`${DOS_IMAGE}${i + 1}`, p.start, p.size, p.type]));
   });
 
-  it("block.devices (lsblk) has the disk under / with its size from /sys, mounted at /", () => {
+  it("block.devices has the disk under / with its size from /sys, mounted at / (and nowhere else: / wins)", () => {
     const r = h.gathered.get(block.rootDisk);
     const disk = h.gathered.get(block.devices).find((d) => d.name === r.disk);
     expect(disk?.sizeBytes).toBe(Number(readFileSync(`/sys/class/block/${r.disk}/size`, "utf8")) * 512);
     expect(h.gathered.get(block.devices).filter((d) => d.mountpoint === "/").length).toBe(1);
+  });
+
+  describe("with a partitioned loop device attached on this machine", () => {
+    const loop = useTestLoop();
+    it("block.devices agrees with lsblk here: names, types, sizes, parents; / is the disk of this machine's / (the container's root is a directory on it)", async () => {
+      expectLikeLsblk(await gatherOne(lab.state, h.host, block.devices), lsblk(), loop.name);
+    });
   });
 });
 
@@ -317,7 +467,7 @@ describe.skipIf(busyboxSkip !== undefined)("every fact on a busybox lab host (bu
     expect(h.gathered.get(block.filesystem(EXT4_IMAGE)).via).toBe("magic");
   });
 
-  it("block.devices (sysfs, no lsblk) has every device of /proc/partitions with its size", () => {
+  it("block.devices has every device of /proc/partitions with its size", () => {
     const list = h.gathered.get(block.devices);
     const partitions = readFileSync("/proc/partitions", "utf8").trim().split("\n").slice(2).map((l) => l.trim().split(/\s+/));
     // Loop devices come and go while other tests run; disks and their partitions stay.
@@ -327,6 +477,16 @@ describe.skipIf(busyboxSkip !== undefined)("every fact on a busybox lab host (bu
       expect(Math.floor(d!.sizeBytes / 1024), name).toBe(Number(blocks));
     }
     expect(list.find((d) => d.name === h.gathered.get(block.rootDisk).disk)?.mountpoint).toBe("/");
+  });
+
+  describe("with a partitioned loop device attached on this machine", () => {
+    const loop = useTestLoop();
+    it("block.devices agrees with lsblk here (names, types, sizes, parents, mountpoints); this busybox has no blkid, so no filesystem types for what is not mounted", async () => {
+      const list = await gatherOne(lab.state, h.host, block.devices);
+      expectLikeLsblk(list, lsblk(), loop.name);
+      expect(execFileSync(join(h.root, "bin/busybox"), ["--list"], { encoding: "utf8" }).split("\n")).not.toContain("blkid");
+      expect(list.find((d) => d.name === `${loop.name}p1`)?.fstype).toBeNull();
+    });
   });
 
   it("busybox.missing_applets(/bin) lists the applets with no link in the root's /bin", () => {
