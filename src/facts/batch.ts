@@ -22,12 +22,18 @@ export function newMarker(): string {
  * again by the parser, so a fact's output comes back byte for byte, trailing newline or not.
  */
 export function buildBatch(facts: readonly Fact<unknown>[], marker = newMarker()): FactBatch {
-  const lines = [`printf '\\n'`];
+  // One printf per stream between two facts (the end marker of one and the begin marker of the next): every write is
+  // a packet the host's sshd encrypts and sends, and the bytes are the same as with a printf per marker.
+  const begin = (i: number) => `'${marker}:B:${i}'`;
+  const lines = [facts.length > 0 ? `printf '\\n%s\\n' ${begin(0)}; printf '%s\\n' ${begin(0)} >&2` : `printf '\\n'`];
   facts.forEach((fact, i) => {
+    const end = `'${marker}:E:${i}'`;
+    const last = i === facts.length - 1;
     lines.push(
-      `printf '%s\\n' '${marker}:B:${i}'; printf '%s\\n' '${marker}:B:${i}' >&2`,
       fact.inline ? `{\n${fact.command}\n} </dev/null` : `( eval ${quote(fact.command)} ) </dev/null`,
-      `pine_rc=$?; printf '\\n%s:%s\\n' '${marker}:E:${i}' "$pine_rc"; printf '\\n%s\\n' '${marker}:E:${i}' >&2`,
+      last
+        ? `pine_rc=$?; printf '\\n%s:%s\\n' ${end} "$pine_rc"; printf '\\n%s\\n' ${end} >&2`
+        : `pine_rc=$?; printf '\\n%s:%s\\n%s\\n' ${end} "$pine_rc" ${begin(i + 1)}; printf '\\n%s\\n%s\\n' ${end} ${begin(i + 1)} >&2`,
     );
   });
   return { script: lines.join("\n") + "\n", marker, facts };
