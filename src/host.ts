@@ -3,7 +3,7 @@ import type { Connector, ExecOptions, ExecResult } from "./connectors/types.js";
 import { CommandError, PineError } from "./errors.js";
 import type { EmitEvent } from "./events.js";
 import { FactUnavailable, type Fact } from "./facts/define.js";
-import { buildBatch, splitBatch } from "./facts/batch.js";
+import { buildBatch, splitBatch, type FactSlice } from "./facts/batch.js";
 
 export type FactResult<T> = { ok: true; value: T } | { ok: false; reason: string };
 
@@ -109,29 +109,45 @@ export class HostContext {
   }
 
   private async fetch(facts: Fact<unknown>[]): Promise<void> {
-    const batch = buildBatch(facts);
-    const result = await this.connector.exec(batch.script, { timeoutMs: this.options.factTimeoutMs ?? 120_000, session: true, sessionSafe: true }).catch((error: unknown) => {
+    const timeoutMs = this.options.factTimeoutMs ?? 120_000;
+    const gathering = (error: unknown): never => {
       // A lost connection or a timeout while gathering is reported as that fact step, not as an anonymous exec.
       if (!(error instanceof PineError)) throw error;
       const step = `fact ${facts.map((f) => f.key).join(", ")}`;
       const Kind = error.constructor as typeof PineError;
       throw new Kind(`${error.message} (gathering ${step})`, { host: error.host, step, exitCode: error.exitCode, stderr: error.stderr, hint: error.hint, cause: error });
-    });
-    const slices = splitBatch(batch, result.stdout, result.stderr);
-    slices.forEach((slice, i) => {
-      const fact = facts[i]!;
-      if (!slice.ok) {
-        const detail = result.exitCode !== 0 && result.stderr.trim() ? ` (exit ${result.exitCode}: ${result.stderr.trim().slice(0, 300)})` : "";
-        this.cache.set(fact.key, { ok: false, reason: slice.reason + detail });
-        return;
-      }
-      try {
-        this.cache.set(fact.key, { ok: true, value: fact.parse(slice.output) });
-      } catch (error) {
-        const reason = error instanceof FactUnavailable ? error.reason : `could not parse the output of ${fact.key}: ${(error as Error).message}`;
-        this.cache.set(fact.key, { ok: false, reason });
-      }
-    });
+    };
+    if (facts.length === 1) {
+      // One fact (most operations need one) is its own command: the session frame or the exec channel already
+      // delimits its output and exit code, so the batch's markers (4 more packets from the host) are not needed. It
+      // runs in a subshell of the session (or a shell of its own), or in the session shell itself if inline.
+      const fact = facts[0]!;
+      const result = await this.connector.exec(fact.command, { timeoutMs, session: true, sessionSafe: fact.inline }).catch(gathering);
+      // No exit status: the shell running it died (a fact that killed it, a signal) before the fact finished.
+      const slice: FactSlice =
+        result.exitCode === null
+          ? { ok: false, reason: `the fact script stopped before this fact finished${result.signal ? ` (${result.signal})` : ""}` }
+          : { ok: true, output: { stdout: result.stdout, stderr: result.stderr, exitCode: result.exitCode } };
+      this.store(fact, slice, result);
+      return;
+    }
+    const batch = buildBatch(facts);
+    const result = await this.connector.exec(batch.script, { timeoutMs, session: true, sessionSafe: true }).catch(gathering);
+    splitBatch(batch, result.stdout, result.stderr).forEach((slice, i) => this.store(facts[i]!, slice, result));
+  }
+
+  private store(fact: Fact<unknown>, slice: FactSlice, result: ExecResult): void {
+    if (!slice.ok) {
+      const detail = result.exitCode !== 0 && result.stderr.trim() ? ` (exit ${result.exitCode}: ${result.stderr.trim().slice(0, 300)})` : "";
+      this.cache.set(fact.key, { ok: false, reason: slice.reason + detail });
+      return;
+    }
+    try {
+      this.cache.set(fact.key, { ok: true, value: fact.parse(slice.output) });
+    } catch (error) {
+      const reason = error instanceof FactUnavailable ? error.reason : `could not parse the output of ${fact.key}: ${(error as Error).message}`;
+      this.cache.set(fact.key, { ok: false, reason });
+    }
   }
 
   /**

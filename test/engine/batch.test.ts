@@ -78,6 +78,19 @@ describe("HostContext fact cache", () => {
     expect(connector.stats.execs).toBe(2);
   });
 
+  it("sends a lone fact as its own command (no batch markers): exact output and exit code; no exit status means unavailable", async () => {
+    const { connector, host } = newHost();
+    const seen: string[] = [];
+    const exec = connector.exec.bind(connector);
+    connector.exec = (command, options) => (seen.push(command), exec(command, options));
+    const failing = defineFact({ name: "t.lone", command: "printf 'out'; echo err >&2; exit 4", parse: (o) => `${o.stdout}|${o.stderr}|${o.exitCode}` });
+    expect(await host.fact(failing)).toBe("out|err\n|4");
+    expect(seen).toEqual([failing.command]);
+    const killed = fact("t.killed", "kill -9 $$");
+    const [result] = await host.gather([killed]);
+    expect(result).toMatchObject({ ok: false, reason: expect.stringMatching(/stopped before this fact finished \(SIGKILL\)/) });
+  });
+
   it("files@PATH forgets the file facts about PATH, its ancestors and what lies under it, and nothing else", async () => {
     const { host, connector } = newHost();
     const fileFact = defineFactFamily<[string], string>({ name: "files.t", command: (p) => `echo ${JSON.stringify(p)}`, parse: (o) => o.stdout });
