@@ -5,34 +5,24 @@
 // round trip ~0.3 ms, a channel ~2 ms" comes from.
 //
 //   npx tsx bench/command-cost.ts [--hosts 100] [--commands 20]     (root; brings up lab "pcc" and removes it)
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
-import { setTimeout as sleep } from "node:timers/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { SshConnector } from "../src/connectors/ssh/index.js";
 import { labDown, labUp } from "../src/lab/index.js";
+import { hostCpuGroup } from "./lib/host-cpu.js";
 
 const { values } = parseArgs({ options: { hosts: { type: "string", default: "100" }, commands: { type: "string", default: "20" } } });
 const hosts = Number(values.hosts);
 const commands = Number(values.commands);
 const name = "pcc";
 const dir = join(tmpdir(), "pine-bench-command-cost");
-// cgroup v1's cpuacct where it is mounted (this machine), else the cgroup2 hierarchy's cpu.stat.
-const v1 = existsSync("/sys/fs/cgroup/cpuacct/cpuacct.usage");
-const v2Root = readFileSync("/proc/self/mounts", "utf8").split("\n").map((l) => l.split(" ")).find((f) => f[2] === "cgroup2")?.[1];
-if (!v1 && !v2Root) throw new Error("no cpuacct (cgroup v1) nor cgroup2 hierarchy mounted: cannot measure the hosts' CPU");
-const cgroup = v1 ? "/sys/fs/cgroup/cpuacct/pine-bench-command-cost" : join(v2Root!, "pine-bench-command-cost");
-
-const usageMs = (): number =>
-  v1 ? Number(readFileSync(join(cgroup, "cpuacct.usage"), "utf8")) / 1e6 : Number(/usage_usec (\d+)/.exec(readFileSync(join(cgroup, "cpu.stat"), "utf8"))![1]) / 1e3;
-
 await labDown({ name, dir, removeDir: true });
 const lab = await labUp({ name, hosts, dir });
-mkdirSync(cgroup, { recursive: true });
+const group = hostCpuGroup("pine-bench-command-cost");
 const connectors = lab.hosts.map((h) => new SshConnector({ host: h.address, user: "root", key: lab.key, knownHostsPath: lab.knownHosts, agent: false, sshConfigPath: false }));
 try {
-  for (const h of lab.hosts) if (h.sshdPid) writeFileSync(join(cgroup, "cgroup.procs"), String(h.sshdPid));
+  group.add(lab.hosts.map((h) => h.sshdPid));
   await Promise.all(connectors.map((c) => c.connect()));
   await Promise.all(connectors.map((c) => c.exec(":", { session: true })));
   const cases: [string, string, boolean][] = [
@@ -44,7 +34,7 @@ try {
   console.log(`${hosts} hosts, ${commands} commands each, one after the other per host, all hosts at once`);
   console.log("| command | host CPU per command | controller CPU per command | wall per round |\n|---|---:|---:|---:|");
   for (const [label, command, session] of cases) {
-    const host0 = usageMs();
+    const host0 = group.usageMs();
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     await Promise.all(connectors.map(async (c) => {
@@ -56,18 +46,10 @@ try {
     const wall = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
     const per = commands * hosts;
-    console.log(`| ${label} | ${((usageMs() - host0) / per).toFixed(2)} ms | ${((cpu.user + cpu.system) / 1000 / per).toFixed(2)} ms | ${(wall / commands).toFixed(1)} ms |`);
+    console.log(`| ${label} | ${((group.usageMs() - host0) / per).toFixed(2)} ms | ${((cpu.user + cpu.system) / 1000 / per).toFixed(2)} ms | ${(wall / commands).toFixed(1)} ms |`);
   }
 } finally {
   await Promise.all(connectors.map((c) => c.close()));
   await labDown({ name, dir, removeDir: true });
-  // The group can go once the last sshd of the lab has exited.
-  for (let i = 0; i < 50; i++) {
-    try {
-      rmdirSync(cgroup);
-      break;
-    } catch {
-      await sleep(100);
-    }
-  }
+  await group.remove(); // once the last sshd of the lab has exited
 }

@@ -4,8 +4,6 @@
 //
 //   npx tsx bench/fact-cost.ts            (root; brings up lab "pfc" with 50 hosts and removes it)
 //   LAB=name npx tsx bench/fact-cost.ts   (another lab name and cgroup, so two runs on a shared machine do not collide)
-import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
-import { setTimeout as sleep } from "node:timers/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SshConnector } from "../src/connectors/ssh/index.js";
@@ -13,27 +11,26 @@ import { labDown, labUp } from "../src/lab/index.js";
 import { buildBatch } from "../src/facts/batch.js";
 import { factRegistry } from "../facts/index.js";
 import type { Fact } from "../src/facts/define.js";
+import { hostCpuGroup } from "./lib/host-cpu.js";
 
 const hosts = 50, commands = 10;
 const name = process.env.LAB || "pfc";
 const dir = join(tmpdir(), `pine-bench-fact-cost-${name}`);
-const cgroup = `/sys/fs/cgroup/cpuacct/pine-bench-fact-cost-${name}`;
-const usageMs = (): number => Number(readFileSync(join(cgroup, "cpuacct.usage"), "utf8")) / 1e6;
 await labDown({ name, dir, removeDir: true });
 const lab = await labUp({ name, hosts, dir });
-mkdirSync(cgroup, { recursive: true });
+const group = hostCpuGroup(`pine-bench-fact-cost-${name}`);
 const connectors = lab.hosts.map((h) => new SshConnector({ host: h.address, user: "root", key: lab.key, knownHostsPath: lab.knownHosts, agent: false, sshConfigPath: false }));
 const names = ["server.hostname", "server.distro", "server.kernel", "net.addresses", "block.devices"];
 const facts = names.map((n) => factRegistry.get(n) as Fact<unknown>);
 try {
-  for (const h of lab.hosts) if (h.sshdPid) writeFileSync(join(cgroup, "cgroup.procs"), String(h.sshdPid));
+  group.add(lab.hosts.map((h) => h.sshdPid));
   await Promise.all(connectors.map((c) => c.connect()));
   await Promise.all(connectors.map((c) => c.exec(":", { session: true })));
   const cases: [string, string][] = [["noop :", ":"], ["( : ) subshell", "( : ) </dev/null"], ["batch of 5", buildBatch(facts).script]];
   for (const f of facts) cases.push([f.name, f.command]);
   for (const extra of (process.env.EXTRA ?? "").split(";;").filter(Boolean)) cases.push([extra.slice(0, 40), extra]);
   for (const [label, command] of cases) {
-    const host0 = usageMs();
+    const host0 = group.usageMs();
     const cpu0 = process.cpuUsage();
     await Promise.all(connectors.map(async (c) => {
       for (let i = 0; i < commands; i++) {
@@ -43,10 +40,10 @@ try {
     }));
     const cpu = process.cpuUsage(cpu0);
     const per = commands * hosts;
-    console.log(`| ${label} | ${((usageMs() - host0) / per).toFixed(2)} ms | ${((cpu.user + cpu.system) / 1000 / per).toFixed(2)} ms |`);
+    console.log(`| ${label} | ${((group.usageMs() - host0) / per).toFixed(2)} ms | ${((cpu.user + cpu.system) / 1000 / per).toFixed(2)} ms |`);
   }
 } finally {
   await Promise.all(connectors.map((c) => c.close()));
   await labDown({ name, dir, removeDir: true });
-  for (let i = 0; i < 50; i++) { try { rmdirSync(cgroup); break; } catch { await sleep(100); } }
+  await group.remove();
 }

@@ -4,29 +4,26 @@
 //
 //   npx tsx bench/run-cost.ts [--hosts 50] [--runs 3]     (root; after `npm run build`; lab "prc", removed after)
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, rmdirSync, writeFileSync } from "node:fs";
-import { setTimeout as sleep } from "node:timers/promises";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { build } from "esbuild";
 import { labDown, labUp } from "../src/lab/index.js";
+import { hostCpuGroup } from "./lib/host-cpu.js";
 
 const { values } = parseArgs({ options: { hosts: { type: "string", default: "50" }, runs: { type: "string", default: "3" } } });
 const hosts = Number(values.hosts);
 const runs = Number(values.runs);
 const name = "prc";
 const dir = join(tmpdir(), "pine-bench-run-cost");
-const cgroup = "/sys/fs/cgroup/cpuacct/pine-bench-run-cost";
-if (!existsSync("/sys/fs/cgroup/cpuacct/cpuacct.usage")) throw new Error("needs cgroup v1 cpuacct at /sys/fs/cgroup/cpuacct");
 if (!existsSync("dist/src/cli/main.js")) throw new Error("run `npm run build` first");
 let lastChildTicks = 0;
-const usageMs = (): number => Number(readFileSync(join(cgroup, "cpuacct.usage"), "utf8")) / 1e6;
 const floorJs = "bench/out/run-cost-floor.mjs"; // inside the checkout, so its imports resolve to node_modules
 
 await labDown({ name, dir, removeDir: true });
 const lab = await labUp({ name, hosts, dir });
-mkdirSync(cgroup, { recursive: true });
+const group = hostCpuGroup("pine-bench-run-cost");
 await build({ entryPoints: ["bench/floor.ts"], outfile: floorJs, platform: "node", format: "esm", bundle: false, logLevel: "warning" });
 const inv = join(dir, "inventory.yaml");
 const deployRoot = join(tmpdir(), "pine-bench-run-cost-deploy");
@@ -39,37 +36,30 @@ const cases: Array<[string, string[], (() => void)?]> = [
   ["pine deploy, 2nd run", ["bin/pine.js", "deploy", inv, "bench/deploy.ts", "--json", "--data", `benchRoot=${deployRoot}`, ...caps]],
 ];
 try {
-  for (const h of lab.hosts) if (h.sshdPid) writeFileSync(join(cgroup, "cgroup.procs"), String(h.sshdPid));
+  group.add(lab.hosts.map((h) => h.sshdPid));
   childCpuPerHost(1); // start counting here: esbuild's service process was reaped before
   console.log(`${hosts} lab hosts; medians of ${runs} runs; CPU per host = total / ${hosts}`);
   console.log("| command | wall s | controller CPU ms/host | hosts' CPU ms/host |\n|---|---:|---:|---:|");
   for (const [label, args, before] of cases) {
-    const rows: Array<[number, number, number]> = [];
+    const rows: Array<[wall: number, hostMs: number]> = [];
     for (let i = 0; i < runs; i++) {
       before?.();
-      const host0 = usageMs();
+      const host0 = group.usageMs();
       const t0 = performance.now();
       const r = spawnSync(process.execPath, args, { encoding: "utf8", timeout: 300_000, maxBuffer: 64 << 20 });
       const wall = (performance.now() - t0) / 1000;
       if (r.status !== 0) throw new Error(`${label}: exit ${r.status}\n${r.stderr.slice(-2000)}`);
-      const host = usageMs() - host0;
-      rows.push([wall, 0, host]);
+      const host = group.usageMs() - host0;
+      rows.push([wall, host]);
     }
-    // The controller's CPU: the children's rusage, read once per case from /proc/self/stat (cutime + cstime).
-    const med = (k: 0 | 2) => rows.map((r) => r[k]).sort((a, b) => a - b)[Math.floor(rows.length / 2)]!;
-    console.log(`| ${label} | ${med(0).toFixed(2)} | ${childCpuPerHost(runs).toFixed(2)} | ${(med(2) / hosts).toFixed(2)} |`);
+    // The controller's CPU: the reaped children's times from /proc/self/stat (cutime + cstime), once per case.
+    const med = (k: 0 | 1) => rows.map((r) => r[k]).sort((a, b) => a - b)[Math.floor(rows.length / 2)]!;
+    console.log(`| ${label} | ${med(0).toFixed(2)} | ${childCpuPerHost(runs).toFixed(2)} | ${(med(1) / hosts).toFixed(2)} |`);
   }
 } finally {
   await labDown({ name, dir, removeDir: true });
   rmSync(deployRoot, { recursive: true, force: true });
-  for (let i = 0; i < 50; i++) {
-    try {
-      rmdirSync(cgroup);
-      break;
-    } catch {
-      await sleep(100);
-    }
-  }
+  await group.remove();
 }
 
 /** Mean controller CPU per host of the runs since the last call, from this process's reaped children's times. */
