@@ -19,18 +19,18 @@
 // runs. Anything else runs only if its estimated time (lib/cells.ts) leaves room for what must still come (repetition 1
 // at the later sizes, their lab growth, the teardown). What did not fit is listed with its estimate.
 // Results go on top of bench/RESULTS.md.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadavg } from "node:os";
 import { execFileSync } from "node:child_process";
-import ts from "typescript";
 import { parseBenchArgs, type BenchOptions } from "./lib/args.js";
 import { ansibleArgv, ansibleSetup, checkAnsibleRun, type AnsibleScenario, type AnsibleSetup } from "./lib/ansible.js";
 import { Cells, type Program, type Scenario } from "./lib/cells.js";
 import { median } from "./lib/stats.js";
 import { GNU_TIME, killCurrentChild, runTimed, type ChildRun } from "./lib/child.js";
+import { buildFloor } from "./lib/floor-build.js";
 import { createLabSet, type BenchLab, type LabSet } from "./lib/labs.js";
 import { describeMachine } from "./lib/machine.js";
 import { prependResults, renderReport, type LabTiming } from "./lib/results.js";
@@ -47,16 +47,6 @@ const DEPLOY = join(PINE_ROOT, "bench", "deploy.ts");
 const PLAYBOOK = join(BENCH, "playbook.yml");
 const DEPLOY_ROOT = "/tmp/pine-bench-deploy";
 const log = (message: string): void => void process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
-
-/** The floor runs as plain JS under node, like pine's dist/, so neither pays for a TypeScript loader. */
-function buildFloor(): string {
-  const source = readFileSync(join(BENCH, "floor.ts"), "utf8");
-  const { outputText } = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } });
-  mkdirSync(OUT, { recursive: true });
-  const path = join(OUT, "floor.js");
-  writeFileSync(path, outputText);
-  return path;
-}
 
 /** Raise the ARP table limits for the run: 1000 hosts on the bridges overflow the default gc_thresh3 of 1024. */
 function raiseNeighbourLimits(hosts: number): () => void {

@@ -8,8 +8,8 @@ import { existsSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { build } from "esbuild";
 import { labDown, labUp } from "../src/lab/index.js";
+import { buildFloor } from "./lib/floor-build.js";
 import { hostCpuGroup } from "./lib/host-cpu.js";
 
 const { values } = parseArgs({ options: { hosts: { type: "string", default: "50" }, runs: { type: "string", default: "3" } } });
@@ -19,12 +19,11 @@ const name = "prc";
 const dir = join(tmpdir(), "pine-bench-run-cost");
 if (!existsSync("dist/src/cli/main.js")) throw new Error("run `npm run build` first");
 let lastChildTicks = 0;
-const floorJs = "bench/out/run-cost-floor.mjs"; // inside the checkout, so its imports resolve to node_modules
 
 await labDown({ name, dir, removeDir: true });
 const lab = await labUp({ name, hosts, dir });
 const group = hostCpuGroup("pine-bench-run-cost");
-await build({ entryPoints: ["bench/floor.ts"], outfile: floorJs, platform: "node", format: "esm", bundle: false, logLevel: "warning" });
+const floorJs = buildFloor();
 const inv = join(dir, "inventory.yaml");
 const deployRoot = join(tmpdir(), "pine-bench-run-cost-deploy");
 const caps = ["--parallel", String(hosts), "--max-handshakes", "20"];
@@ -37,7 +36,7 @@ const cases: Array<[string, string[], (() => void)?]> = [
 ];
 try {
   group.add(lab.hosts.map((h) => h.sshdPid));
-  childCpuPerHost(1); // start counting here: esbuild's service process was reaped before
+  childCpuPerHost(1); // start counting here: the processes that set the lab up were reaped (and counted) before
   console.log(`${hosts} lab hosts; medians of ${runs} runs; CPU per host = total / ${hosts}`);
   console.log("| command | wall s | controller CPU ms/host | hosts' CPU ms/host |\n|---|---:|---:|---:|");
   for (const [label, args, before] of cases) {
