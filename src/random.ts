@@ -5,6 +5,11 @@ import { randomFillSync } from "node:crypto";
 
 const POOL_BYTES = 4096;
 
+/** An unguessable output marker (fact batches, shell sessions): host output cannot fake what it cannot know. */
+export function newMarker(): string {
+  return `PINE${randomHex(12)}`;
+}
+
 /** `bytes` random bytes as lowercase hex. */
 export function randomHex(bytes: number): string {
   return takeRandom(bytes).toString("hex");

@@ -1,8 +1,9 @@
 // files.get: a file on the host is copied to a path on the controller (skipped when the local copy already has its sha256).
-import { createHash, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import { chmod, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { UsageError } from "../../src/errors.js";
+import { randomHex } from "../../src/random.js";
 import { defineOperation } from "../../src/operations/define.js";
 import { command } from "../../src/shell.js";
 import { content as contentFact } from "../../facts/files/content.js";
@@ -49,7 +50,7 @@ export const get = defineOperation<GetArgs>({
         await mkdir(dirname(a.dest), { recursive: true });
         // Unique per call: hosts fetching into one directory at once (dest: `out/${host.name}`) in the same millisecond
         // shared a pid+time name, and one host's bytes were renamed to another's dest.
-        const tmp = join(dirname(a.dest), `.pine.${process.pid}.${randomBytes(8).toString("hex")}`);
+        const tmp = join(dirname(a.dest), `.pine.${process.pid}.${randomHex(8)}`);
         try {
           await writeFile(tmp, bytes, { mode: mode ?? 0o644, flag: "wx" });
           if (mode !== undefined) await chmod(tmp, mode);

@@ -1,6 +1,6 @@
 // Many facts, one round trip: build one sh script that runs each fact's command between
 // unguessable markers, and split its output back into per-fact results.
-import { randomHex } from "../random.js";
+import { newMarker } from "../random.js";
 import { quote } from "../shell.js";
 import type { Fact, FactOutput } from "./define.js";
 
@@ -8,10 +8,6 @@ export interface FactBatch {
   script: string;
   marker: string;
   facts: readonly Fact<unknown>[];
-}
-
-export function newMarker(): string {
-  return `PINE${randomHex(12)}`;
 }
 
 /**

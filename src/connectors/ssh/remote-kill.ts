@@ -1,5 +1,5 @@
 // Find and kill a command's processes on the host after a timeout or abort, by an id exported into its environment.
-import { randomBytes } from "node:crypto";
+import { randomHex } from "../../random.js";
 
 const VARIABLE = "PINE_EXEC_ID";
 
@@ -8,7 +8,7 @@ const VARIABLE = "PINE_EXEC_ID";
  * whole tree in /proc/<pid>/environ (Linux hosts; elsewhere the kill finds nothing and the command runs to its end).
  */
 export function tagCommand(command: string): { id: string; command: string } {
-  const id = randomBytes(8).toString("hex");
+  const id = randomHex(8);
   return { id, command: `${VARIABLE}=${id}; export ${VARIABLE}; ${command}` };
 }
 

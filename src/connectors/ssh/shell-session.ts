@@ -3,7 +3,7 @@
 // a login shell on the host (~0.85 ms of the host's CPU each at N=250, bench/RESULTS.md); through the session a command
 // costs one write and the fork of a subshell. Streams, reboots and other commands that must own a channel keep using
 // exec channels (SshConnector decides).
-import { randomBytes } from "node:crypto";
+import { newMarker, randomHex } from "../../random.js";
 import type { ClientChannel } from "ssh2";
 import { CommandError, ConnectError, PineError } from "../../errors.js";
 import type { ExecOptions, ExecResult } from "../types.js";
@@ -38,8 +38,8 @@ interface Running {
 export class ShellSession {
   readonly #ctx: ChannelContext;
   readonly #slot: SessionSlot;
-  readonly #marker = `PINE${randomBytes(12).toString("hex")}`;
-  readonly #tagPrefix = randomBytes(6).toString("hex");
+  readonly #marker = newMarker();
+  readonly #tagPrefix = randomHex(6);
   #seq = 0;
   #opening: Promise<ClientChannel> | undefined;
   #channel: ClientChannel | undefined;

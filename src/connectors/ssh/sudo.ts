@@ -1,5 +1,5 @@
 // sudo wrapping: run a command as another user, answering sudo's password prompt on stdin, never in argv.
-import { randomBytes } from "node:crypto";
+import { randomHex } from "../../random.js";
 import { command } from "../../shell.js";
 
 export interface SudoOptions {
@@ -17,7 +17,7 @@ export interface SudoMarkers {
 }
 
 export function newSudoMarkers(): SudoMarkers {
-  const id = randomBytes(12).toString("hex");
+  const id = randomHex(12);
   return { prompt: `pine-sudo-password-${id}:`, ready: `pine-sudo-ready-${id}` };
 }
 
