@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Plugin } from "esbuild";
+import { PINE_ROOT } from "../package-root.js";
 
 /**
  * The deploy as one module, to import from `outFile` (its inline source map's paths are relative to that directory),
@@ -25,14 +26,6 @@ export interface Depends {
   externals: string[];
 }
 
-/** pine's package directory (this file is <root>/[dist/]src/deploys/compile.[jt]s). */
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, "package.json")) && dirname(dir) !== dir) dir = dirname(dir);
-  return dir;
-}
-
-const PINE_ROOT = packageRoot();
 
 /** A JavaScript file the CLI's own module graph may hold: pine's package or any package in node_modules. */
 function isShared(path: string): boolean {

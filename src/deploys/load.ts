@@ -1,22 +1,15 @@
 // Find a deploy by name (pine's own deploys/) or load a user's .ts/.js file at run time, no build step.
 import { existsSync } from "node:fs";
-import { basename, dirname, extname, join, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { extname, join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { UsageError } from "../errors.js";
+import { CODE_ROOT } from "../package-root.js";
 import { prepareDeploy } from "./compile.js";
 import type { Deploy } from "./define.js";
 
-/**
- * The folder holding pine's shipped deploys: dist/deploys when this code runs from dist/ (tsc's layout
- * dist/src/deploys, or a chunk of scripts/bundle.mjs in dist/chunks), else deploys/ beside src/.
- */
+/** The folder holding pine's shipped deploys: dist/deploys when this code runs from dist/, else deploys/ beside src/. */
 function builtinDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, "package.json")) && dirname(dir) !== dir) {
-    if (basename(dir) === "dist") return join(dir, "deploys");
-    dir = dirname(dir);
-  }
-  return join(dir, "deploys");
+  return join(CODE_ROOT, "deploys");
 }
 
 export function builtinDeployPath(name: string): string | undefined {
