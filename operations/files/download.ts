@@ -9,7 +9,7 @@ import { content as contentFact } from "../../facts/files/content.js";
 import { file } from "../../facts/files/file.js";
 import { which } from "../../facts/server/which.js";
 import { attributeChanges, attributeCommands, describeAttributes, parseMode, type Attributes } from "./attributes.js";
-import { requireAbsolute } from "./path.js";
+import { factsAbout, requireAbsolute } from "./path.js";
 
 export interface DownloadArgs extends Attributes {
   /** http:// or https:// (ftp:// where the tool supports it). */
@@ -84,7 +84,7 @@ export const download = defineOperation<DownloadArgs>({
     if (current && current.sha256 === sha) {
       const { steps, changes } = attributeChanges(path, stat!, a, "files.download");
       if (steps.length === 0) return null;
-      return { description: `file ${path}: ${changes.join(", ")}`, steps: [{ command: steps.join(" && ") }], invalidates: ["files.*"] };
+      return { description: `file ${path}: ${changes.join(", ")}`, steps: [{ command: steps.join(" && ") }], invalidates: [factsAbout(path)] };
     }
     const found = await host.facts(...TOOLS.map((t) => which(t)));
     const tool = TOOLS.find((_, i) => found[i] !== null);
@@ -93,7 +93,7 @@ export const download = defineOperation<DownloadArgs>({
       description: `${current ? "replace" : "download"} ${path} from ${a.url} with ${tool === "busybox" ? "busybox wget" : tool} (sha256 checked)${describeAttributes(a)}`,
       steps: [{ command: downloadCommand(tool, a.url, path, sha, a, a.size), timeoutMs: a.timeoutMs }],
       diff: current ? `(sha256 ${current.sha256.slice(0, 12)}… → ${sha.slice(0, 12)}…)` : undefined,
-      invalidates: ["files.*"],
+      invalidates: [factsAbout(path)],
     };
   },
 });
